@@ -1,0 +1,1 @@
+// Placeholder: the GGUF module is being written; see the open issues.

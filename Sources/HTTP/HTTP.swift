@@ -1,0 +1,1 @@
+// Placeholder: the HTTP module is being written; see the open issues.

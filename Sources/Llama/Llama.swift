@@ -1,0 +1,1 @@
+// Placeholder: the Llama module is being written; see the open issues.

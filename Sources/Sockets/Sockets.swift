@@ -1,0 +1,1 @@
+// Placeholder: the Sockets module is being written; see the open issues.
