@@ -39,6 +39,9 @@ let package = Package(
         .target(name: "Rewards", dependencies: ["CurlClient", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: swiftSettings),
 
+        // Alignment objectives, optimizer and (later) the trainer.
+        .target(name: "Alignment", swiftSettings: swiftSettings),
+
         // The executable: CLI and wiring.
         .executableTarget(
             name: "grao",
@@ -61,6 +64,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "CurlClientTests", dependencies: ["CurlClient"], swiftSettings: swiftSettings),
         .testTarget(name: "RewardsTests", dependencies: ["Rewards"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment"], swiftSettings: swiftSettings),
         .testTarget(name: "GraoCLITests", dependencies: ["grao"], swiftSettings: swiftSettings),
     ]
 )
