@@ -51,3 +51,11 @@ public enum BLAS {
                     a, Int32(lda), x, 1, beta, y, 1)
     }
 }
+
+extension BLAS {
+    /// Σ|x[i]| over `count` contiguous floats: memory-bound and threaded in OpenBLAS, so the
+    /// benchmark uses it to measure the read bandwidth the machine gives right now.
+    public static func asum(count: Int, x: UnsafePointer<Float>) -> Float {
+        cblas_sasum(Int32(count), x, 1)
+    }
+}

@@ -8,7 +8,7 @@ extension LlamaModel {
     ///
     /// Products go through BLAS with leading dimensions that pick one head out of the interleaved
     /// rows; a forked cache contributes one product per segment (parent prefix, then own positions).
-    func attention(layer: Int, cache: KVCache, rowStart: Int, rows n: Int, scratch s: ForwardScratch) {
+    func attention(layer: Int, cache: KVCache, rowStart: Int, rows n: Int, scratch s: ForwardWorkspace) {
         if n == 0 { return }
         let cfg = config
         let hd = cfg.headDim, qkvw = cfg.qkvWidth, qd = cfg.queryWidth, kvd = cfg.kvWidth

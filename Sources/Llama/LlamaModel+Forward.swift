@@ -14,41 +14,56 @@ public struct BatchEntry {
     }
 }
 
-/// Activations of one forward pass over N rows (one row per fed token, entries back to back).
-/// Allocated per call; shape comments use N rows, C width, QKV fused projection width, QD query width.
-struct ForwardScratch {
-    let x: FloatBuffer        // residual stream [N, C]
-    let normed: FloatBuffer   // RMSNorm output [N, C]
-    let qkv: FloatBuffer      // fused projections [N, QKV]
-    let attention: FloatBuffer // attention output, heads concatenated [N, QD]
-    let gateUp: FloatBuffer   // [N, 2F]
-    let hidden: FloatBuffer   // SwiGLU output [N, F]
-    let cos: FloatBuffer      // RoPE tables [N, HD/2]
-    let sin: FloatBuffer
-    let scores: FloatBuffer   // attention weights of one entry and head (group) [rows, T]
+/// Activations of a forward pass over up to `rows` rows (one row per fed token, entries back to
+/// back). Kept by the caller across calls (a generation loop, a scoring batch) so that the buffers are
+/// allocated and faulted in once, not on every decode step. Shape comments use N rows, C width, QKV
+/// fused projection width, QD query width, F FFN width, T attended positions.
+public final class ForwardWorkspace: @unchecked Sendable {
+    private(set) var rows = 0
+    private(set) var scoreCount = 0
+    private(set) var x = FloatBuffer(count: 0)         // residual stream [N, C]
+    private(set) var normed = FloatBuffer(count: 0)    // RMSNorm output; the pass's result [N, C]
+    private(set) var qkv = FloatBuffer(count: 0)       // fused projections [N, QKV]
+    private(set) var attention = FloatBuffer(count: 0) // attention output, heads concatenated [N, QD]
+    private(set) var gateUp = FloatBuffer(count: 0)    // [N, 2F]
+    private(set) var hidden = FloatBuffer(count: 0)    // SwiGLU output [N, F]
+    private(set) var cos = FloatBuffer(count: 0)       // RoPE tables [N, HD/2]
+    private(set) var sin = FloatBuffer(count: 0)
+    private(set) var scores = FloatBuffer(count: 0)    // attention weights of one entry and head (group) [rows, T]
 
-    init(config: LlamaConfig, rows n: Int, scoreCount: Int) {
-        scores = FloatBuffer(count: scoreCount)
-        x = FloatBuffer(count: n * config.width)
-        normed = FloatBuffer(count: n * config.width)
-        qkv = FloatBuffer(count: n * config.qkvWidth)
-        attention = FloatBuffer(count: n * config.queryWidth)
-        gateUp = FloatBuffer(count: n * 2 * config.ffnWidth)
-        hidden = FloatBuffer(count: n * config.ffnWidth)
-        cos = FloatBuffer(count: n * config.headDim / 2)
-        sin = FloatBuffer(count: n * config.headDim / 2)
+    /// An empty workspace; buffers grow on first use.
+    public init() {}
+
+    /// Grows the buffers to hold `n` rows and `scoreCount` attention weights (never shrinks).
+    func reserve(config: LlamaConfig, rows n: Int, scoreCount needed: Int) {
+        if n > rows {
+            rows = n
+            x = FloatBuffer(count: n * config.width)
+            normed = FloatBuffer(count: n * config.width)
+            qkv = FloatBuffer(count: n * config.qkvWidth)
+            attention = FloatBuffer(count: n * config.queryWidth)
+            gateUp = FloatBuffer(count: n * 2 * config.ffnWidth)
+            hidden = FloatBuffer(count: n * config.ffnWidth)
+            cos = FloatBuffer(count: n * config.headDim / 2)
+            sin = FloatBuffer(count: n * config.headDim / 2)
+        }
+        if needed > scoreCount {
+            scoreCount = needed
+            scores = FloatBuffer(count: needed)
+        }
     }
 }
 
 extension LlamaModel {
     /// Runs the model over a batch: appends each entry's tokens to its cache and returns the final
-    /// RMSNorm-ed hidden state of every fed token, [N, C] with entries back to back in order. Feed the
-    /// rows you need to `logits(hidden:rows:into:)`; nothing here materializes logits.
+    /// RMSNorm-ed hidden state of every fed token, [N, C] with entries back to back in order (the first
+    /// N rows of the returned buffer, which belongs to `workspace` and is overwritten by its next use).
+    /// Feed the rows you need to `logits(hidden:rows:into:)`; nothing here materializes logits.
     ///
     /// Every row attends causally to its own sequence only (its cache, including a forked parent's
     /// prefix, plus the entry's earlier rows). Caches are committed only after all layers ran, and
     /// only if nothing threw.
-    public func forward(_ entries: [BatchEntry]) throws -> FloatBuffer {
+    public func forward(_ entries: [BatchEntry], workspace: ForwardWorkspace = ForwardWorkspace()) throws -> FloatBuffer {
         let cfg = config
         var positions: [Int] = []
         var tokens: [Int] = []
@@ -67,7 +82,8 @@ extension LlamaModel {
         let n = tokens.count
         let group = cfg.headCount / cfg.kvHeadCount
         let scoreCount = entries.map { max($0.tokens.count, group) * ($0.cache.count + $0.tokens.count) }.max() ?? 0
-        let s = ForwardScratch(config: cfg, rows: n, scoreCount: scoreCount)
+        let s = workspace
+        s.reserve(config: cfg, rows: n, scoreCount: scoreCount)
         if n == 0 { return s.normed }
         let c = cfg.width, qkvw = cfg.qkvWidth, qd = cfg.queryWidth, kvd = cfg.kvWidth, f = cfg.ffnWidth
 

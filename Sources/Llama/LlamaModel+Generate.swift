@@ -34,12 +34,13 @@ extension LlamaModel {
             }
         }
         let v = config.vocabSize, c = config.width
+        let workspace = ForwardWorkspace()
 
         // Prefill every prompt; keep the last row's hidden state of each.
         let promptCaches = try requests.map { try makeCache(capacity: $0.prompt.count) }
         let lastHidden = FloatBuffer(count: requests.count * c)  // [R, C]
         try prefill(requests.indices.map { BatchEntry(cache: promptCaches[$0], tokens: requests[$0].prompt) },
-                    lastHidden: lastHidden)
+                    lastHidden: lastHidden, workspace: workspace)
 
         var samples: [SampleState] = []
         for (r, request) in requests.enumerated() {
@@ -70,7 +71,7 @@ extension LlamaModel {
         // Decode: all active samples of all requests, one token each per step.
         while !active.isEmpty {
             let entries = active.map { BatchEntry(cache: samples[$0].cache!, tokens: [samples[$0].tokens.last!]) }
-            let hidden = try forward(entries)  // [A, C]
+            let hidden = try forward(entries, workspace: workspace)  // [A, C]
             for start in stride(from: 0, to: active.count, by: logitRows) {
                 let rows = min(logitRows, active.count - start)
                 self.logits(hidden: hidden.pointer + start * c, rows: rows, into: logits.pointer)
@@ -101,7 +102,8 @@ extension LlamaModel {
 
     /// Feeds prompts (in passes of at most `chunk` tokens, so attention scratch stays bounded) and
     /// copies each entry's last hidden row into `lastHidden` [entries, C].
-    func prefill(_ entries: [BatchEntry], lastHidden: FloatBuffer, chunk: Int = 1024) throws {
+    func prefill(_ entries: [BatchEntry], lastHidden: FloatBuffer, workspace: ForwardWorkspace,
+                 chunk: Int = 1024) throws {
         let c = config.width
         var offsets = [Int](repeating: 0, count: entries.count)  // tokens already fed per entry
         while true {
@@ -115,7 +117,7 @@ extension LlamaModel {
                 budget -= take
             }
             if batch.isEmpty { return }
-            let hidden = try forward(batch)
+            let hidden = try forward(batch, workspace: workspace)
             var row = 0
             for (b, i) in owners.enumerated() {
                 offsets[i] += batch[b].tokens.count
