@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GGUF
 import Llama
 
 /// `--model PATH`, shared by every command that runs the model.
@@ -12,11 +13,13 @@ struct ModelOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: model) else {
             throw ValidationError("model file '\(model)' not found: run scripts/setup.sh to download it, or pass --model PATH")
         }
-        throw ValidationError("GGUF loading is not merged yet")
+        let file = try GGUFFile(path: model)
+        return LoadedModel(file: file, model: try LlamaModel(gguf: file))
     }
 }
 
 /// A model with what the CLI needs next to it.
 struct LoadedModel {
+    let file: GGUFFile
     let model: LlamaModel
 }
