@@ -59,14 +59,4 @@ extension LlamaModel {
                                        outputNorm: try load("output_norm.weight", [c]), outputT: outputT)
         try self.init(config: cfg, weights: weights)
     }
-
-    /// Token ids that end generation according to the file: `tokenizer.ggml.eos_token_id` and, when
-    /// present, `tokenizer.ggml.eot_token_id`. Empty when neither is set.
-    public static func endOfSequenceTokens(in file: GGUFFile) -> Set<Int> {
-        var ids = Set<Int>()
-        for key in ["tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id"] {
-            if let id = file.metadata[key]?.intValue { ids.insert(id) }
-        }
-        return ids
-    }
 }

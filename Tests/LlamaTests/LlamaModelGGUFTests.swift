@@ -64,7 +64,6 @@ import Testing
         var expectedConfig = Self.config
         expectedConfig.tiedOutput = !untied
         #expect(model.config == expectedConfig)
-        #expect(LlamaModel.endOfSequenceTokens(in: file) == [2])
         let c = Self.config.width, f = Self.config.ffnWidth, qd = Self.config.queryWidth, kvd = Self.config.kvWidth
         let qkvw = Self.config.qkvWidth, v = Self.config.vocabSize
         /// Element [i][o] of the input-major view of stored matrix `name` ([out][in] rows of `inputs`).
