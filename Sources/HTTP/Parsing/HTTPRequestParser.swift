@@ -95,7 +95,10 @@ public struct HTTPRequestParser: Sendable {
             return finish(.request(progress.head, consumed: progress.headLength))
         case .length(let length):
             let end = progress.headLength + length
-            guard bytes.count >= end else { return .needMore }
+            guard bytes.count >= end else {
+                body = progress
+                return .needMore
+            }
             progress.head.body = Array(bytes[progress.headLength..<end])
             return finish(.request(progress.head, consumed: end))
         case .chunked:
