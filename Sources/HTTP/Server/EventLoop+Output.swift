@@ -6,7 +6,9 @@ extension EventLoop {
     /// complete the exchange at once; a stream starts its producer task.
     func send(_ response: HTTPResponse, on connection: Connection, now: UInt64, forceClose: Bool = false) {
         guard var exchange = connection.exchange else { return }
-        var keepAlive = exchange.keepAlive && !forceClose && drainDeadline == nil && !connection.peerClosed
+        // A half-closed client (peerClosed) still gets every pipelined answer; the connection closes
+        // once nothing is left to answer (see resumeAfterResponse and handlePeerClosed).
+        var keepAlive = exchange.keepAlive && !forceClose && drainDeadline == nil
         exchange.status = response.status.code
         let noBody = response.status.forbidsBody
         switch response.body {
@@ -74,7 +76,7 @@ extension EventLoop {
         connection.streaming = false
         connection.busy = false
         connection.task = nil
-        let keepAlive = exchange.keepAlive && drainDeadline == nil && !connection.peerClosed
+        let keepAlive = exchange.keepAlive && drainDeadline == nil
         complete(connection, exchange, keepAlive: keepAlive, now: now)
     }
 

@@ -4,7 +4,8 @@ import Sockets
 /// A deliberately plain HTTP/1.1 client over a blocking socket, for live tests: it sends exactly
 /// the bytes a test writes and parses responses itself, so the server is tested against the wire
 /// format rather than against another library's leniency.
-final class TestClient {
+/// `@unchecked Sendable`: a test hands a client between threads but only one uses it at a time.
+final class TestClient: @unchecked Sendable {
     struct Response {
         var status: Int
         var headers: [(String, String)]
@@ -109,6 +110,13 @@ final class TestClient {
         while try readMore() {}
         defer { buffer = [] }
         return buffer
+    }
+
+    /// Waits up to `milliseconds` for something to read (data or EOF).
+    func waitForData(milliseconds: Int32) -> Bool {
+        if !buffer.isEmpty { return true }
+        var entry = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, milliseconds) > 0
     }
 
     /// Whether the server closed the connection (EOF) with nothing more to read.
