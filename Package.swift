@@ -24,7 +24,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Transport: POSIX sockets with epoll, then HTTP/1.1 on top.
-        .target(name: "Sockets", swiftSettings: swiftSettings),
+        .systemLibrary(name: "CLinux"),
+        .target(name: "Sockets", dependencies: ["CLinux"], swiftSettings: swiftSettings),
         .target(name: "HTTP", dependencies: ["Sockets", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: swiftSettings),
 

@@ -1,1 +1,0 @@
-// Placeholder: the Sockets module is being written; see the open issues.
