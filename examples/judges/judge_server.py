@@ -15,7 +15,7 @@ names in JSON (dashes as underscores): --fail-400 N, --fail-429 N (with --retry-
 (every scoring request; a request may also ask for its own with the X-Judge-Delay-Ms header) and --scalar
 (OpenRLHF replies with a bare number when there is one item).
 
-GET /stats reports {"total", "by_path", "in_flight", "max_in_flight"}; POST /control {"reset_stats": true} zeroes it.
+GET /stats reports {"total", "by_path", "in_flight", "max_in_flight", "connections"}; POST /control {"reset_stats": true} zeroes it.
 On start it prints one JSON line {"port": N} (bind port 0 to let the system choose) and flushes stdout.
 """
 import argparse
@@ -47,6 +47,11 @@ class State:
         self.by_path = {}
         self.in_flight = 0
         self.max_in_flight = 0
+        self.connections = 0
+
+    def connected(self):
+        with self.lock:
+            self.connections += 1
 
     def enter(self, path):
         with self.lock:
@@ -85,7 +90,7 @@ class State:
     def stats(self):
         with self.lock:
             return {"total": self.total, "by_path": dict(self.by_path), "in_flight": self.in_flight,
-                    "max_in_flight": self.max_in_flight, "faults_left": dict(self.faults)}
+                    "max_in_flight": self.max_in_flight, "connections": self.connections, "faults_left": dict(self.faults)}
 
 
 def score_text(completion, reference):
@@ -105,6 +110,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         pass
+
+    def setup(self):
+        # One handler per TCP connection: counting them shows whether clients reuse connections.
+        super().setup()
+        self.state.connected()
 
     def reply(self, status, body, content_type="application/json", extra_headers=()):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
