@@ -34,7 +34,7 @@ public struct RewardScore: Sendable, Equatable {
 }
 
 /// Why an item could not be scored. Callers mask the sample out and count it; it is never read as 0.
-public struct RewardFailure: Sendable, Equatable, CustomStringConvertible {
+public struct RewardFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// Broad classes, for counting failures in metrics without parsing messages.
     public enum Kind: String, Sendable, Equatable {
         /// The item lacks something the reward needs (e.g. no reference for ROUGE-L).
