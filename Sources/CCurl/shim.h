@@ -18,4 +18,10 @@ static inline CURLcode grao_easy_getinfo_ptr(CURL *h, CURLINFO i, void **v) { re
 static inline CURLcode grao_easy_getinfo_str(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }
 
 static inline CURLMcode grao_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+
+// CURL_GLOBAL_DEFAULT is a macro expression Swift does not import.
+static inline CURLcode grao_global_init_default(void) { return curl_global_init(CURL_GLOBAL_DEFAULT); }
+// The result of a finished transfer sits in an anonymous union of CURLMsg.
+static inline CURLcode grao_msg_result(const CURLMsg *m) { return m->data.result; }
+static inline int grao_msg_is_done(const CURLMsg *m) { return m->msg == CURLMSG_DONE; }
 #endif

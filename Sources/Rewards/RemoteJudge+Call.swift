@@ -1,0 +1,111 @@
+import CurlClient
+import Foundation
+import Logging
+
+extension RemoteJudge {
+    /// What one attempt produced, before deciding on a retry.
+    private enum Attempt {
+        case done([RewardOutcome])
+        case retry(reason: String, kind: RewardFailure.Kind, wait: Double?)
+        case fail(RewardFailure)
+    }
+
+    /// Sends one batch, retrying as the policy allows; returns one outcome per item.
+    func call(_ items: [RewardItem], batchDeadline: Double) async -> [RewardOutcome] {
+        var retries = 0
+        while true {
+            let attempt = await attemptOnce(items, batchDeadline: batchDeadline)
+            switch attempt {
+            case .done(let outcomes):
+                return outcomes
+            case .fail(let failure):
+                return items.map { _ in .failure(failure) }
+            case .retry(let reason, let kind, let retryAfter):
+                guard retries < options.retry.maxRetries else {
+                    logger.warning("judge call failed, retries exhausted", metadata: ["reason": "\(reason)", "retries": "\(retries)"])
+                    return items.map { _ in .failure(RewardFailure(kind, "\(reason) (after \(retries) retries)")) }
+                }
+                let wait = retryAfter ?? withRNG { options.retry.backoff(retry: retries, using: &$0) }
+                if clock.now() + wait >= batchDeadline {
+                    return items.map { _ in
+                        .failure(RewardFailure(.deadline, "\(reason); the next retry (in \(String(format: "%.2f", wait)) s) would pass the batch deadline"))
+                    }
+                }
+                logger.debug("retrying judge call", metadata: ["reason": "\(reason)", "wait_s": "\(wait)"])
+                do { try await clock.sleep(seconds: wait) } catch {
+                    return items.map { _ in .failure(RewardFailure(.cancelled, "cancelled while waiting to retry")) }
+                }
+                retries += 1
+                recordRetry()
+            }
+        }
+    }
+
+    private func attemptOnce(_ items: [RewardItem], batchDeadline: Double) async -> Attempt {
+        await gateAcquire()
+        defer { gateRelease() }
+        let now = clock.now()
+        guard now < batchDeadline else { return .fail(RewardFailure(.deadline, "batch deadline passed before the call")) }
+        guard allowByBreaker(now: now) else {
+            return .fail(RewardFailure(.circuitOpen, "circuit open after repeated failures; not calling the judge"))
+        }
+        let wait = reserveRate(now: now)
+        if wait > 0 {
+            if now + wait >= batchDeadline {
+                releaseProbe()
+                return .fail(RewardFailure(.deadline, "requests-per-minute cap would delay the call past the batch deadline"))
+            }
+            do { try await clock.sleep(seconds: wait) } catch {
+                releaseProbe()
+                return .fail(RewardFailure(.cancelled, "cancelled while rate limited"))
+            }
+        }
+        var request = HTTPClientRequest(method: "POST", url: url, headers: [HTTPHeader("Content-Type", "application/json")],
+                                        body: wire.body(for: items))
+        for h in headers {
+            guard let value = h.resolve(environment) else {
+                releaseProbe()
+                return .fail(RewardFailure(.missingInput, "header \(h.name): its environment variable is no longer set"))
+            }
+            request.headers.append(HTTPHeader(h.name, value))
+        }
+        let remaining = min(options.callTimeout, batchDeadline - clock.now())
+        request.timeout = .milliseconds(max(1, Int64(remaining * 1000)))
+        recordCall()
+        let response: HTTPClientResponse
+        do {
+            response = try await transport.send(request)
+        } catch let error as CurlClientError {
+            recordBreaker(success: error.isRetryable ? false : nil)
+            if error.isRetryable {
+                return .retry(reason: error.description, kind: .transport, wait: nil)
+            }
+            return .fail(RewardFailure(.transport, error.description))
+        } catch {
+            recordBreaker(success: nil)
+            return .fail(RewardFailure(.cancelled, "call cancelled"))
+        }
+        let status = response.status
+        let snippet = String(decoding: response.body.prefix(120), as: UTF8.self)
+        if (200...299).contains(status) {
+            recordBreaker(success: true)
+            return .done(wire.parse(response.body, items: items))
+        }
+        if status == 429 {
+            // The judge is alive and pacing us: not a breaker failure.
+            recordBreaker(success: true)
+            return .retry(reason: "HTTP 429 from judge", kind: .httpStatus,
+                          wait: RetryPolicy.retryAfterSeconds(response.header("Retry-After")))
+        }
+        if (500...599).contains(status) {
+            recordBreaker(success: false)
+            return .retry(reason: "HTTP \(status) from judge: \(snippet)", kind: .httpStatus, wait: nil)
+        }
+        recordBreaker(success: true)
+        return .fail(RewardFailure(.httpStatus, "HTTP \(status) from judge (not retried): \(snippet)"))
+    }
+
+    /// Permit from the concurrency gate (suspends, never blocks a thread).
+    private func gateAcquire() async { await gateSemaphore.acquire() }
+    private func gateRelease() { gateSemaphore.release() }
+}

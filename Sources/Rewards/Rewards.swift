@@ -1,1 +1,0 @@
-// Placeholder: the Rewards module is being written; see the open issues.
