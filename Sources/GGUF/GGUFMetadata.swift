@@ -86,7 +86,14 @@ public struct GGUFMetadata: Sendable {
     public func stringArray(_ key: String) throws(GGUFError) -> [String] {
         let e = try entry(key)
         guard case .array(.string, let items) = e.value else { throw mismatch(e, "array of string") }
-        return items.map { $0.stringValue! }
+        var out: [String] = []
+        out.reserveCapacity(items.count)
+        for item in items {
+            // Parsed arrays are homogeneous; metadata built in memory might not be.
+            guard let s = item.stringValue else { throw mismatch(e, "array of string") }
+            out.append(s)
+        }
+        return out
     }
 
     /// An array of any integer type as Ints (token types are int32, some converters write other widths).
