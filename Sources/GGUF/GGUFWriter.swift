@@ -15,7 +15,7 @@ public struct GGUFWriter: Sendable {
     }
 
     /// GGUF version to write (2 or 3; the layout is identical, only the number differs).
-    public var version: Int
+    public let version: Int
     /// Data alignment; written as `general.alignment` when it is not the default 32.
     public let alignment: Int
     private var entries: [(key: String, value: GGUFValue)] = []

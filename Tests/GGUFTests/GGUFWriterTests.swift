@@ -44,6 +44,11 @@ import Testing
             #expect(back == direct)
         }
         #expect(try file.dequantize(file.requireTensor(named: "scalarish")) == [42])
+        // Raw access hands back exactly the encoded blocks.
+        let q4 = try file.requireTensor(named: "w.Q4_1")
+        #expect(file.withRawBytes(of: q4) { Array($0) } == (try GGMLType.q4_1.quantize(values)))
+        #expect(file.tensor(named: "absent") == nil)
+        #expect(throws: GGUFError.self) { try file.requireTensor(named: "absent") }
     }
 
     /// Typed accessors: right types succeed, wrong types and missing keys name the key.
