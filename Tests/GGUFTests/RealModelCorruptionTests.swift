@@ -67,10 +67,10 @@ final class RealModelCorruptionTests {
             switch entry.value {
             case .string:
                 expectRefusal(writing: UInt64(size), at: typeAt + 4, .truncated)
-            case .array(let elementType, _):
+            case .array(let array):
                 expectRefusal(writing: UInt32(77), at: typeAt + 4, .invalidValue)
                 expectRefusal(writing: UInt64.max / 2, at: typeAt + 8, .truncated)
-                if elementType == .string {
+                if array.elementType == .string {
                     expectRefusal(writing: UInt64(size), at: typeAt + 16, .truncated)  // first element's length
                 }
             default: break
