@@ -9,6 +9,7 @@ public struct TokenizationError: Error, CustomStringConvertible, Equatable, Send
         case unsupportedPreTokenizer
         case unsupportedChatTemplate
         case invalidChat
+        case invalidTokenId
     }
 
     /// The category of the problem.
