@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import GGUF
 
@@ -199,5 +200,20 @@ extension HostileFileTests {
         #expect(bytes.count == 1 << 20 && bytes.allSatisfy { $0 == 7 })
         r.bytes.removeLast()
         #expect(parseError(r.bytes)?.kind == .truncated)
+    }
+}
+
+extension HostileFileTests {
+    /// Paths that are not GGUF files are refused with an I/O or truncation error naming the path.
+    @Test func badPaths() throws {
+        func kind(_ path: String) -> GGUFError.Kind? {
+            do { _ = try GGUFFile(path: path); return nil } catch { return error.kind }
+        }
+        #expect(kind("/nonexistent/model.gguf") == .io)
+        #expect(kind("/tmp") == .io)
+        let empty = "/tmp/gguf-empty-\(getpid()).gguf"
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        #expect(kind(empty) == .truncated)
     }
 }
