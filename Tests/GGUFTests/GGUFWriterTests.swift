@@ -47,7 +47,13 @@ import Testing
         #expect(try file.dequantize(file.requireTensor(named: "scalarish")) == [42])
         // Raw access hands back exactly the encoded blocks.
         let q4 = try file.requireTensor(named: "w.Q4_1")
-        #expect(file.withRawBytes(of: q4) { Array($0) } == (try GGMLType.q4_1.quantize(values)))
+        #expect(try file.withRawBytes(of: q4) { Array($0) } == (try GGMLType.q4_1.quantize(values)))
+        // An info from a bigger file does not reach past this one.
+        var big = try GGUFWriter()
+        try big.addTensor(name: "big", dims: [4096], type: .f32, values: .init(repeating: 0, count: 4096))
+        let foreign = try GGUFFile(bytes: big.serialize()).requireTensor(named: "big")
+        #expect(throws: GGUFError.self) { try file.withRawBytes(of: foreign) { Array($0) } }
+        #expect(throws: GGUFError.self) { try file.dequantize(foreign) }
         #expect(file.tensor(named: "absent") == nil)
         #expect(throws: GGUFError.self) { try file.requireTensor(named: "absent") }
     }
