@@ -56,12 +56,19 @@ public struct GGUFFile: Sendable {
     }
 
     /// Calls `body` with the raw stored bytes of `tensor`; the pointer is valid only inside `body`.
-    public func withRawBytes<R>(
-        of tensor: GGUFTensorInfo, _ body: (UnsafeRawBufferPointer) throws -> R
-    ) rethrows -> R {
-        try withExtendedLifetime(storage) {
-            try body(UnsafeRawBufferPointer(rebasing: storage.buffer[tensor.offset..<(tensor.offset + tensor.byteCount)]))
+    /// Throws `badArgument` for a tensor that does not lie inside this file (an info taken from another file).
+    public func withRawBytes<R>(of tensor: GGUFTensorInfo, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let bytes = try rawBytes(of: tensor)
+        return try withExtendedLifetime(storage) { try body(bytes) }
+    }
+
+    private func rawBytes(of tensor: GGUFTensorInfo) throws(GGUFError) -> UnsafeRawBufferPointer {
+        guard tensor.offset >= dataOffset, tensor.byteCount >= 0,
+              tensor.offset <= storage.buffer.count - tensor.byteCount
+        else {
+            throw GGUFError(.badArgument, "tensor '\(tensor.name)' does not lie inside this file")
         }
+        return UnsafeRawBufferPointer(rebasing: storage.buffer[tensor.offset..<(tensor.offset + tensor.byteCount)])
     }
 
     /// Dequantizes `tensor` into `destination`, which must hold exactly `tensor.elementCount` floats.
@@ -72,10 +79,7 @@ public struct GGUFFile: Sendable {
             throw GGUFError(.badArgument, "tensor '\(tensor.name)' has \(tensor.elementCount) values, "
                                 + "destination holds \(destination.count)")
         }
-        guard tensor.offset >= dataOffset, tensor.offset + tensor.byteCount <= storage.buffer.count else {
-            throw GGUFError(.badArgument, "tensor '\(tensor.name)' does not belong to this file")
-        }
-        let source = UnsafeRawBufferPointer(rebasing: storage.buffer[tensor.offset..<(tensor.offset + tensor.byteCount)])
+        let source = try rawBytes(of: tensor)
         try withExtendedLifetime(storage) { () throws(GGUFError) in
             try tensor.type.dequantize(source, into: destination)
         }

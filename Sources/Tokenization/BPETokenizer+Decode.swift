@@ -1,4 +1,13 @@
 extension BPETokenizer {
+    /// Refuses ids outside the vocabulary, naming the first one and its position: for ids that come from clients
+    /// (the decoders below skip such ids rather than fail mid-stream).
+    public func checkIds(_ ids: some Sequence<Int>) throws(TokenizationError) {
+        for (position, id) in ids.enumerated() where !tokens.indices.contains(id) {
+            throw TokenizationError(.invalidTokenId,
+                                    "token id \(id) at position \(position) is outside the vocabulary (0..<\(tokens.count))")
+        }
+    }
+
     /// The bytes `ids` stand for. Control tokens give their text (`<|im_end|>`) unless `skipControl`; ids outside
     /// the vocabulary are skipped (a sampler never produces them; callers that must refuse them check the range).
     public func decodeBytes(_ ids: some Sequence<Int>, skipControl: Bool = false) -> [UInt8] {

@@ -9,6 +9,7 @@ public struct TokenizationError: Error, CustomStringConvertible, Equatable, Send
         case unsupportedPreTokenizer
         case unsupportedChatTemplate
         case invalidChat
+        case invalidTokenId
     }
 
     /// The category of the problem.
@@ -22,5 +23,6 @@ public struct TokenizationError: Error, CustomStringConvertible, Equatable, Send
         self.message = message
     }
 
+    /// One line for logs and HTTP error bodies: kind and message.
     public var description: String { "tokenizer \(kind.rawValue): \(message)" }
 }

@@ -16,10 +16,9 @@ import Tokenization
         var w = try GGUFWriter()
         try w.set("tokenizer.ggml.model", .string(model))
         if let pre { try w.set("tokenizer.ggml.pre", .string(pre)) }
-        try w.set("tokenizer.ggml.tokens", .array(elementType: .string, tokens.map { .string($0) }))
-        try w.set("tokenizer.ggml.token_type",
-                  .array(elementType: .int32, tokens.indices.map { .int32($0 < 2 ? 3 : 1) }))
-        try w.set("tokenizer.ggml.merges", .array(elementType: .string, [.string("a b")]))
+        try w.set("tokenizer.ggml.tokens", .array(.string(tokens)))
+        try w.set("tokenizer.ggml.token_type", .array(.int32(tokens.indices.map { $0 < 2 ? 3 : 1 })))
+        try w.set("tokenizer.ggml.merges", .array(.string(["a b"])))
         try w.set("tokenizer.ggml.bos_token_id", .uint32(0))
         try w.set("tokenizer.ggml.eos_token_id", .uint32(1))
         try w.set("tokenizer.ggml.add_bos_token", .bool(true))

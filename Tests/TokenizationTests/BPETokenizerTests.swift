@@ -64,6 +64,19 @@ func tinyTokenizer(merges: [String], extra: [String] = [], special: [(String, To
         #expect(t.isControl(start) && !t.isControl(user))
     }
 
+    @Test func outOfRangeIds() throws {
+        let t = try tinyTokenizer(merges: [])
+        #expect(throws: Never.self) { try t.checkIds([0, 255]) }
+        do {
+            try t.checkIds([1, 256, -1])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.kind == .invalidTokenId && error.message.contains("256") && error.message.contains("position 1"))
+        }
+        #expect(t.decode([104, 999, 105]) == "hi")
+        #expect(t.bytes(of: -5) == [])
+    }
+
     @Test func bosAndEos() throws {
         let t = try tinyTokenizer(merges: [], special: [("<s>", .control), ("</s>", .control)],
                                   configuration: .init(bosId: 256, eosId: 257, addBOS: true, addEOS: true))
