@@ -29,7 +29,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     }
 
     @Test func postReturnsStatusHeadersAndBody() async throws {
-        let server = try JudgeServerProcess()
+        let server = try await JudgeServerProcess.start()
         let client = try CurlClient()
         let r = try await client.send(gradeRequest(server))
         #expect(r.status == 200)
@@ -41,7 +41,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     }
 
     @Test func sequentialCallsReuseOneConnection() async throws {
-        let server = try JudgeServerProcess()
+        let server = try await JudgeServerProcess.start()
         let client = try CurlClient()
         for _ in 0..<20 {
             #expect(try await client.send(gradeRequest(server)).status == 200)
@@ -52,7 +52,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     }
 
     @Test func concurrencyCapHolds() async throws {
-        let server = try JudgeServerProcess()
+        let server = try await JudgeServerProcess.start()
         let client = try CurlClient(configuration: .init(maxConcurrent: 4))
         try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<16 { group.addTask { try await client.send(gradeRequest(server, delayMs: 40)).status } }
@@ -66,7 +66,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     }
 
     @Test func deadlineGivesTimeout() async throws {
-        let server = try JudgeServerProcess()
+        let server = try await JudgeServerProcess.start()
         let client = try CurlClient()
         await #expect(throws: CurlClientError.self) {
             try await client.send(gradeRequest(server, delayMs: 2000, timeout: .milliseconds(100)))
@@ -82,7 +82,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     @Test func refusedConnectionIsAConnectionError() async throws {
         let port: Int
         do {
-            let server = try JudgeServerProcess()
+            let server = try await JudgeServerProcess.start()
             port = server.port
         }  // the server process is stopped here, so nothing listens on the port
         let client = try CurlClient()
@@ -102,7 +102,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     }
 
     @Test func oversizedResponseFails() async throws {
-        let server = try JudgeServerProcess()
+        let server = try await JudgeServerProcess.start()
         let client = try CurlClient(configuration: .init(maxResponseBytes: 16))
         await #expect(throws: CurlClientError.responseTooLarge(limit: 16)) {
             try await client.send(gradeRequest(server))
@@ -110,7 +110,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     }
 
     @Test func cancellationAbortsTheTransfer() async throws {
-        let server = try JudgeServerProcess()
+        let server = try await JudgeServerProcess.start()
         let client = try CurlClient()
         let task = Task { try await client.send(gradeRequest(server, delayMs: 3000)) }
         try await Task.sleep(for: .milliseconds(100))
@@ -134,7 +134,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
         try openssl.run()
         openssl.waitUntilExit()
         try #require(openssl.terminationStatus == 0, "openssl could not make a test certificate")
-        let server = try JudgeServerProcess(["--tls-cert", cert, "--tls-key", key], https: true)
+        let server = try await JudgeServerProcess.start(["--tls-cert", cert, "--tls-key", key], https: true)
         let trusting = try CurlClient(configuration: .init(caBundlePath: cert))
         #expect(try await trusting.send(gradeRequest(server)).status == 200)
         let plain = try CurlClient()

@@ -13,7 +13,7 @@ Fault switches (counted down per scoring request, in this order), set by flags o
 names in JSON (dashes as underscores): --fail-400 N, --fail-429 N (with --retry-after S), --fail-500 N,
 --garbage N (200 with a non-JSON body), --nan N (NaN scores), --short N (one result too few), plus --delay-ms
 (every scoring request; a request may also ask for its own with the X-Judge-Delay-Ms header) and --scalar
-(OpenRLHF replies with a bare number when there is one item).
+(OpenRLHF replies with a bare number when there is one item), and --require-bearer TOKEN (401 without it).
 
 GET /stats reports {"total", "by_path", "in_flight", "max_in_flight", "connections"}; POST /control {"reset_stats": true} zeroes it.
 On start it prints one JSON line {"port": N} (bind port 0 to let the system choose) and flushes stdout.
@@ -39,6 +39,7 @@ class State:
         self.delay_ms = args.delay_ms
         self.retry_after = args.retry_after
         self.scalar = args.scalar
+        self.bearer = args.require_bearer
         self.faults = {name: getattr(args, name) for name in FAULTS}
         self.reset_stats()
 
@@ -152,6 +153,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.path not in SCORING_PATHS:
             self.reply(404, {"error": "no such path"})
             return
+        token = self.state.bearer
+        if token is not None and self.headers.get("Authorization") != f"Bearer {token}":
+            self.reply(401, {"error": "missing or wrong bearer token"})
+            return
         self.state.enter(self.path)
         try:
             self.score(body)
@@ -234,6 +239,7 @@ def main():
     parser.add_argument("--delay-ms", type=float, default=0.0)
     parser.add_argument("--retry-after", default="1")
     parser.add_argument("--scalar", action="store_true")
+    parser.add_argument("--require-bearer", metavar="TOKEN", help="answer 401 unless Authorization: Bearer TOKEN")
     for name in FAULTS:
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=0)
     parser.add_argument("--tls-cert", help="PEM certificate: serve https")
