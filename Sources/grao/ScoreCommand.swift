@@ -15,10 +15,16 @@ struct ScoreCommand: AsyncParsableCommand {
     var reward: String
 
     @Option(help: "The prompt the completion answers.")
-    var prompt: String
+    var prompt: String?
 
     @Option(help: "The completion to score.")
-    var completion: String
+    var completion: String?
+
+    @Option(help: "Score a JSONL file of {\"prompt\", \"completion\", \"reference\"?} lines in one batch instead.")
+    var items: String?
+
+    @Flag(help: "With --items: print only a summary line (throughput, failures, client CPU time).")
+    var summary = false
 
     @Option(help: "Reference answer, for rewards that compare with one.")
     var reference: String?
@@ -26,14 +32,28 @@ struct ScoreCommand: AsyncParsableCommand {
     @Option(help: "Seed for retry jitter of remote judges.")
     var seed: UInt64 = 0x6772_616F
 
+    func validate() throws {
+        if items == nil, prompt == nil || completion == nil {
+            throw ValidationError("give --prompt and --completion, or --items FILE")
+        }
+        if items != nil, prompt != nil || completion != nil || reference != nil {
+            throw ValidationError("--items cannot be combined with --prompt, --completion or --reference")
+        }
+    }
+
     func run() async throws {
+        if let items {
+            let failed = try await runBatch(path: items)
+            if failed > 0 { throw ExitCode(1) }
+            return
+        }
         let (json, scored) = try await evaluate()
         print(json)
         if !scored { throw ExitCode(1) }
     }
 
-    /// The JSON line to print and whether the item was scored (false = a reward failure).
-    func evaluate() async throws -> (String, Bool) {
+    /// The reward the spec describes; spec errors become usage errors naming the field.
+    func makeModel() throws -> any RewardModel {
         let specText: String
         if reward.hasPrefix("@") {
             let path = String(reward.dropFirst())
@@ -52,9 +72,20 @@ struct ScoreCommand: AsyncParsableCommand {
         } catch let error as RewardError {
             throw ValidationError("invalid reward spec: \(error)")
         }
-        let item = RewardItem(prompt: prompt, completion: completion, reference: reference)
+        return model
+    }
+
+    /// The JSON line to print and whether the item was scored (false = a reward failure).
+    func evaluate() async throws -> (String, Bool) {
+        let model = try makeModel()
+        let item = RewardItem(prompt: prompt ?? "", completion: completion ?? "", reference: reference)
         let outcome = await model.score([item])[0]
-        var out: [String: JSONValue] = ["reward": .string(model.name)]
+        return (Self.render(outcome, reward: model.name), outcome.value != nil)
+    }
+
+    /// One result as a JSON line: `{"reward", "score", "components"}` or `{"reward", "failure": {"kind", "reason"}}`.
+    static func render(_ outcome: RewardOutcome, reward: String) -> String {
+        var out: [String: JSONValue] = ["reward": .string(reward)]
         switch outcome {
         case .score(let s):
             out["score"] = .number(s.value)
@@ -62,6 +93,6 @@ struct ScoreCommand: AsyncParsableCommand {
         case .failure(let f):
             out["failure"] = .object(["kind": .string(f.kind.rawValue), "reason": .string(f.reason)])
         }
-        return (JSONValue.object(out).text, outcome.value != nil)
+        return JSONValue.object(out).text
     }
 }
