@@ -92,8 +92,9 @@ final class CurlMultiLoop: @unchecked Sendable {
         while running.count < configuration.maxConcurrent, waitingHead < waiting.count {
             let t = waiting[waitingHead]
             waitingHead += 1
-            let remaining = t.deadline - ContinuousClock.now
-            let remainingMs = Int(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)
+            var limit = t.timeout
+            if let deadline = t.request.deadline { limit = min(limit, deadline - ContinuousClock.now) }
+            let remainingMs = Int(limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)
             if remainingMs <= 0 {
                 complete(t, .failure(CurlClientError.timeout("deadline passed while queued")))
                 continue
@@ -132,16 +133,19 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     private func reapCancelledAndExpired() {
         let now = ContinuousClock.now
+        var removedAny = false
         for i in waitingHead..<waiting.count {
             let t = waiting[i]
             if t.cancelled.load(ordering: .acquiring) {
                 complete(t, .failure(CancellationError()))
-            } else if t.deadline <= now {
+                removedAny = true
+            } else if let deadline = t.request.deadline, deadline <= now {
                 complete(t, .failure(CurlClientError.timeout("deadline passed while queued")))
+                removedAny = true
             }
         }
         // Completed waiting transfers have a nil continuation; drop them from the queue.
-        if waitingHead < waiting.count {
+        if removedAny {
             let keep = waiting[waitingHead...].filter { $0.continuation != nil }
             waiting = Array(keep)
             waitingHead = 0

@@ -42,8 +42,6 @@ extension RemoteJudge {
     }
 
     private func attemptOnce(_ items: [RewardItem], batchDeadline: Double) async -> Attempt {
-        await gateAcquire()
-        defer { gateRelease() }
         let now = clock.now()
         guard now < batchDeadline else { return .fail(RewardFailure(.deadline, "batch deadline passed before the call")) }
         guard allowByBreaker(now: now) else {
@@ -69,8 +67,10 @@ extension RemoteJudge {
             }
             request.headers.append(HTTPHeader(h.name, value))
         }
-        let remaining = min(options.callTimeout, batchDeadline - clock.now())
-        request.timeout = .milliseconds(max(1, Int64(remaining * 1000)))
+        // The transport queues calls beyond the concurrency cap; the call limit runs from when the transfer starts,
+        // the batch deadline covers the queueing too.
+        request.timeout = .milliseconds(max(1, Int64(options.callTimeout * 1000)))
+        request.deadline = ContinuousClock.now.advanced(by: .milliseconds(max(1, Int64((batchDeadline - clock.now()) * 1000))))
         recordCall()
         let response: HTTPClientResponse
         do {
@@ -104,8 +104,4 @@ extension RemoteJudge {
         recordBreaker(success: true)
         return .fail(RewardFailure(.httpStatus, "HTTP \(status) from judge (not retried): \(snippet)"))
     }
-
-    /// Permit from the concurrency gate (suspends, never blocks a thread).
-    private func gateAcquire() async { await gateSemaphore.acquire() }
-    private func gateRelease() { gateSemaphore.release() }
 }

@@ -13,7 +13,9 @@ public final class RemoteJudge: RewardModel {
         public var callTimeout: Double = 30
         /// Deadline for a whole `score` call, seconds; items not done by then fail with `deadline`.
         public var batchTimeout: Double = 120
-        /// HTTP calls in flight at once.
+        /// HTTP calls in flight at once. Enforced by the transport, which `RewardContext.makeTransport` builds with
+        /// this cap: queueing on the transfer thread replaces a finished call at once, ~8% faster at 32 x 50 ms
+        /// than a gate in front of it (scripts/bench-judge.sh).
         public var maxConcurrency: Int = 8
         /// Requests started per minute; 0 means no cap.
         public var maxRequestsPerMinute: Int = 0
@@ -61,7 +63,6 @@ public final class RemoteJudge: RewardModel {
     let clock: any RewardClock
     let logger: Logger
     let environment: @Sendable (String) -> String?
-    let gateSemaphore: AsyncSemaphore
     private let state: Mutex<State>
 
     init(name: String, url: String, wire: any JudgeWire, headers: [HeaderSource], options: Options,
@@ -78,7 +79,6 @@ public final class RemoteJudge: RewardModel {
         logger[metadataKey: "judge"] = "\(name)"
         self.logger = logger
         self.environment = environment
-        gateSemaphore = AsyncSemaphore(options.maxConcurrency)
         state = Mutex(State(breaker: CircuitBreaker(threshold: options.breakerThreshold, cooldown: options.breakerCooldown),
                             cache: RewardCache(capacity: options.cacheSize),
                             limiter: RateLimiter(requestsPerMinute: options.maxRequestsPerMinute),

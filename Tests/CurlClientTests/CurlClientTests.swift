@@ -79,6 +79,26 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
         }
     }
 
+    @Test func queueingCountsAgainstTheDeadlineButNotTheTimeout() async throws {
+        let server = try await JudgeServerProcess.start()
+        let client = try CurlClient(configuration: .init(maxConcurrent: 1))
+        let slow = Task { try await client.send(gradeRequest(server, delayMs: 400)) }
+        try await Task.sleep(for: .milliseconds(50))
+        // Queued ~350 ms behind the slow call: a 200 ms transfer limit still succeeds...
+        let patient = Task { try await client.send(gradeRequest(server, timeout: .milliseconds(200))) }
+        // ...while a 150 ms overall deadline expires in the queue.
+        var hurried = gradeRequest(server)
+        hurried.deadline = ContinuousClock.now.advanced(by: .milliseconds(150))
+        do {
+            _ = try await client.send(hurried)
+            Issue.record("expected the deadline to pass while queued")
+        } catch let error as CurlClientError {
+            #expect(error == .timeout("deadline passed while queued"))
+        }
+        #expect(try await slow.value.status == 200)
+        #expect(try await patient.value.status == 200)
+    }
+
     @Test func refusedConnectionIsAConnectionError() async throws {
         let port: Int
         do {
