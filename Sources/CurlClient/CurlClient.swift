@@ -67,7 +67,7 @@ public final class CurlClient: HTTPTransport, @unchecked Sendable {
             }
         } onCancel: {
             transfer.cancelled.store(true, ordering: .releasing)
-            loop.wake()
+            loop.wakeForCancellation()
         }
     }
 
