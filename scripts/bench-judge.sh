@@ -62,7 +62,7 @@ print(json.dumps({"figure": "judge_items_per_s", "value": round(s["items_per_s"]
 print(json.dumps({"figure": "anchor_curl_cli_items_per_s", "value": round(anchor_rate, 1), "unit": "items/s",
                   "ratio_grao_to_anchor": round(s["items_per_s"] / anchor_rate, 3)}))
 print(json.dumps({"figure": "judge_fraction_of_bound", "value": round(s["items_per_s"] / bound, 3),
-                  "bound_items_per_s": bound, "target": 0.9, "server_max_in_flight": stats["max_in_flight"]}))
+                  "bound_items_per_s": bound, "target": 0.9, "server_max_in_flight": stats["max_in_flight"], "server_connections": stats["connections"]}))
 cpu = s["cpu_user_s"] + s["cpu_system_s"]
 print(json.dumps({"figure": "judge_client_cpu_s_per_call", "value": round(cpu / calls, 6), "unit": "s",
                   "cpu_user_s": round(s["cpu_user_s"], 3), "cpu_system_s": round(s["cpu_system_s"], 3),
