@@ -23,6 +23,7 @@ public final class RemoteJudge: RewardModel {
         public var retry = RetryPolicy(maxRetries: 3, baseDelay: 0.2, maxDelay: 10)
         /// Consecutive failed calls that open the breaker, and how long it stays open (seconds).
         public var breakerThreshold: Int = 5
+        /// (See `breakerThreshold`.)
         public var breakerCooldown: Double = 30
         /// Cached scores kept; 0 disables the cache.
         public var cacheSize: Int = 10_000
@@ -39,6 +40,7 @@ public final class RemoteJudge: RewardModel {
         public var retries = 0
         /// Items answered from the cache / looked up and not found.
         public var cacheHits = 0
+        /// (See `cacheHits`.)
         public var cacheMisses = 0
         /// Items that ended as failures.
         public var failures = 0
@@ -54,6 +56,7 @@ public final class RemoteJudge: RewardModel {
         var stats = Statistics()
     }
 
+    /// The spec's `name` (default: its type).
     public let name: String
     let url: String
     let wire: any JudgeWire
@@ -109,6 +112,7 @@ public final class RemoteJudge: RewardModel {
         state.withLock { $0.cache.hitCount(cacheKey(item)) }
     }
 
+    /// Scores a batch; one outcome per item, in order (see `RewardModel`).
     public func score(_ items: [RewardItem]) async -> [RewardOutcome] {
         let batchDeadline = clock.now() + options.batchTimeout
         var outcomes = [RewardOutcome?](repeating: nil, count: items.count)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Testing
 @testable import grao
 
@@ -35,5 +36,25 @@ import Testing
     @Test func missingSpecFileIsAValidationError() async throws {
         let command = try ScoreCommand.parse(["--reward", "@/nonexistent/spec.json", "--prompt", "p", "--completion", "c"])
         await #expect(throws: ValidationError.self) { try await command.evaluate() }
+    }
+
+    @Test func needsEitherAnItemOrAnItemsFile() {
+        #expect(throws: (any Error).self) { try ScoreCommand.parse(["--reward", "{}", "--prompt", "p"]) }
+        #expect(throws: (any Error).self) {
+            try ScoreCommand.parse(["--reward", "{}", "--items", "x.jsonl", "--prompt", "p", "--completion", "c"])
+        }
+    }
+
+    @Test func itemsFileIsScoredAsOneBatchCountingFailures() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("grao-items-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let lines = [#"{"prompt": "p", "completion": "4", "reference": "4"}"#,
+                     #"{"prompt": "p", "completion": "5", "reference": "4"}"#,
+                     #"{"prompt": "p", "completion": "5"}"#]
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let command = try ScoreCommand.parse(["--reward", #"{"type": "numeric_match"}"#, "--items", path, "--summary"])
+        #expect(try await command.runBatch(path: path) == 1, "the item without a reference fails")
+        try "not json".write(toFile: path, atomically: true, encoding: .utf8)
+        await #expect(throws: ValidationError.self) { try await command.runBatch(path: path) }
     }
 }
