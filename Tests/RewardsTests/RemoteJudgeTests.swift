@@ -153,6 +153,15 @@ let fast = #""backoff_ms": 10, "max_backoff_ms": 50"#
         #expect(judge.breakerState == .closed(consecutiveFailures: 0))
     }
 
+    @Test func requestsPerMinuteCapHolds() async throws {
+        let f = try await JudgeFixture.start()
+        let judge = try f.judge(#""protocol": "grao", "url": "BASE/grao", "batch_size": 1, "max_rpm": 2, "batch_timeout_ms": 2000"#)
+        let out = await judge.score(items(["0.1", "0.2", "0.3"]))
+        #expect(out.filter { $0.value != nil }.count == 2)
+        #expect(out.contains { $0.failure?.reason.contains("requests-per-minute") == true })
+        #expect(try await f.stats().total == 2, "the third call would have waited a minute: it was never sent")
+    }
+
     @Test func repeatedItemsComeFromTheCache() async throws {
         let f = try await JudgeFixture.start()
         let judge = try f.judge(#""protocol": "grao", "url": "BASE/grao""#)

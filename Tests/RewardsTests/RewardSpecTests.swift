@@ -24,6 +24,8 @@ func errorPath(_ json: String, environment: [String: String] = [:]) -> String? {
         #expect(errorPath(#"{"type": "string_check", "operation": "equals"}"#) == "$.operation")
         #expect(errorPath(#"{"type": "string_check", "operation": "eq", "case_sensitiv": false}"#) == "$.case_sensitiv")
         #expect(errorPath(#"{"type": "string_check", "operation": "eq", "case_sensitive": "no"}"#) == "$.case_sensitive")
+        #expect(errorPath(#"{"type": "string_check", "operation": "eq", "case_sensitive": 1}"#) == "$.case_sensitive")
+        #expect(errorPath(#"{"type": "length", "min": true}"#) == "$.min")
         #expect(errorPath(#"{"type": "regex", "pattern": "("}"#) == "$.pattern")
         #expect(errorPath(#"{"type": "length", "min": 10, "max": 5}"#) == "$.max")
         #expect(errorPath(#"{"type": "length", "min": 1.5}"#) == "$.min")
