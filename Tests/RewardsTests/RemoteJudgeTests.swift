@@ -256,6 +256,12 @@ let fast = #""backoff_ms": 10, "max_backoff_ms": 50"#
         #expect(await judge.score(items(["0.5"]))[0].value == 0.5, "the header reached the judge (else 401)")
         #expect(!f.logs.all.isEmpty, "the retry was logged")
         #expect(!f.logs.all.contains(token))
+        // A judge echoing the request headers in its error body: the reason and the logs show *** instead.
+        try await f.control(#"{"echo_headers": 5}"#)
+        let echoed = await judge.score(items(["0.7"]))
+        #expect(echoed[0].failure?.reason.contains("***") == true)
+        #expect(echoed[0].failure?.reason.contains(token) == false)
+        #expect(!f.logs.all.contains(token))
         let missing = try f.judge(#""protocol": "grao", "url": "BASE/grao""#)
         let refused = await missing.score(items(["0.6"]))
         #expect(refused[0].failure?.reason.contains("HTTP 401") == true)

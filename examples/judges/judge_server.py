@@ -11,7 +11,7 @@ reference (after trimming) and 0.0 when not.
 
 Fault switches (counted down per scoring request, in this order), set by flags or POST /control with the same
 names in JSON (dashes as underscores): --fail-400 N, --fail-429 N (with --retry-after S), --fail-500 N,
---garbage N (200 with a non-JSON body), --nan N (NaN scores), --short N (one result too few), plus --delay-ms
+--echo-headers N (500 echoing the request headers, credentials included), --garbage N (200 with a non-JSON body), --nan N (NaN scores), --short N (one result too few), plus --delay-ms
 (every scoring request; a request may also ask for its own with the X-Judge-Delay-Ms header) and --scalar
 (OpenRLHF replies with a bare number when there is one item), and --require-bearer TOKEN (401 without it).
 
@@ -27,7 +27,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-FAULTS = ("fail_400", "fail_429", "fail_500", "garbage", "nan", "short")
+FAULTS = ("fail_400", "fail_429", "fail_500", "echo_headers", "garbage", "nan", "short")
 SCORING_PATHS = ("/grao", "/get_reward", "/v1/chat/completions")
 
 
@@ -183,6 +183,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         if fault == "fail_500":
             self.reply(500, {"error": "injected 500"})
+            return
+        if fault == "echo_headers":
+            # A careless judge that echoes the request headers (credentials included) in its error body.
+            self.reply(500, {"authorization": self.headers.get("Authorization"), "headers": dict(self.headers.items())})
             return
         if fault == "garbage":
             self.reply(200, b"this is not json {", content_type="text/plain")
