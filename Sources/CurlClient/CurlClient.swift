@@ -5,18 +5,19 @@ import CCurl
 public final class CurlClient: HTTPTransport, @unchecked Sendable {
     /// Limits and TLS settings fixed for the client's lifetime.
     public struct Configuration: Sendable {
-        /// Transfers running at once; more calls wait in a FIFO queue (their deadline keeps running).
+        /// Transfers running at once; more calls wait in a FIFO queue on the transfer thread, so a finished
+        /// transfer is replaced without a round trip through the caller's tasks.
         public var maxConcurrent: Int
-        /// Deadline for calls that set none.
+        /// Time limit for calls that set none.
         public var defaultTimeout: Duration
-        /// Upper bound on connection establishment inside the call deadline.
+        /// Upper bound on connection establishment inside the call's time limit.
         public var connectTimeout: Duration
         /// Responses larger than this fail with `responseTooLarge` instead of growing memory without bound.
         public var maxResponseBytes: Int
         /// PEM file of CA certificates for https; nil uses the system store.
         public var caBundlePath: String?
 
-        /// Defaults suited to reward judges: 32 concurrent calls, 30 s deadline, 8 MiB responses.
+        /// Defaults suited to reward judges: 32 concurrent calls, 30 s per call, 8 MiB responses.
         public init(maxConcurrent: Int = 32, defaultTimeout: Duration = .seconds(30),
                     connectTimeout: Duration = .seconds(10), maxResponseBytes: Int = 8 << 20,
                     caBundlePath: String? = nil) {
@@ -58,9 +59,7 @@ public final class CurlClient: HTTPTransport, @unchecked Sendable {
         for h in request.headers where h.name.isEmpty || (h.name + h.value).contains(where: { $0 == "\r" || $0 == "\n" }) {
             throw CurlClientError.invalidRequest("header name empty or containing a line break")
         }
-        let timeout = request.timeout ?? configuration.defaultTimeout
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        let transfer = CurlTransfer(request: request, deadline: deadline)
+        let transfer = CurlTransfer(request: request, timeout: request.timeout ?? configuration.defaultTimeout)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 transfer.continuation = continuation
@@ -68,7 +67,7 @@ public final class CurlClient: HTTPTransport, @unchecked Sendable {
             }
         } onCancel: {
             transfer.cancelled.store(true, ordering: .releasing)
-            loop.wake()
+            loop.wakeForCancellation()
         }
     }
 

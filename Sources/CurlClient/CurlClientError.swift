@@ -4,7 +4,7 @@ public enum CurlClientError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidRequest(String)
     /// Could not resolve, connect, send or receive (connection refused, reset, empty reply).
     case connection(String)
-    /// The per-call deadline passed (queueing, connecting or transferring).
+    /// The call's time limit (transfer) or deadline (queueing included) passed.
     case timeout(String)
     /// TLS handshake or certificate verification failed.
     case tls(String)

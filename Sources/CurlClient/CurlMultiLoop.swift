@@ -9,6 +9,8 @@ final class CurlMultiLoop: @unchecked Sendable {
     private struct Inbox {
         var submitted: [CurlTransfer] = []
         var stopping = false
+        /// Set when a caller cancels, so the loop scans for cancelled transfers only then.
+        var cancelRequested = false
         var inFlight = 0
     }
 
@@ -21,6 +23,8 @@ final class CurlMultiLoop: @unchecked Sendable {
     private var waitingHead = 0
     private var running: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     private var idleHandles: [UnsafeMutableRawPointer] = []
+    /// Earliest `deadline` among queued transfers; the queue is scanned for expiry only once it has passed.
+    private var earliestQueuedDeadline: ContinuousClock.Instant?
 
     init(configuration: CurlClient.Configuration) throws {
         guard let m = curl_multi_init() else {
@@ -56,6 +60,12 @@ final class CurlMultiLoop: @unchecked Sendable {
         curl_multi_wakeup(multi)
     }
 
+    /// A caller cancelled: have the loop look for cancelled transfers.
+    func wakeForCancellation() {
+        inbox.withLock { $0.cancelRequested = true }
+        wake()
+    }
+
     func stop() {
         inbox.withLock { $0.stopping = true }
         wake()
@@ -63,24 +73,36 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     private func run() {
         while true {
-            let (arrived, stopping) = inbox.withLock { box -> ([CurlTransfer], Bool) in
+            let (arrived, stopping, cancelled) = inbox.withLock { box -> ([CurlTransfer], Bool, Bool) in
                 let a = box.submitted
-                box.submitted.removeAll()
-                return (a, box.stopping)
+                box.submitted.removeAll(keepingCapacity: true)
+                let c = box.cancelRequested
+                box.cancelRequested = false
+                return (a, box.stopping, c)
             }
             waiting.append(contentsOf: arrived)
+            for t in arrived {
+                if let d = t.request.deadline, earliestQueuedDeadline.map({ d < $0 }) ?? true { earliestQueuedDeadline = d }
+            }
             if stopping {
                 failEverything(with: CurlClientError.shutdown)
                 break
             }
-            reapCancelledAndExpired()
+            // Scanning every queued transfer each turn costs more than the transfers themselves with thousands
+            // queued: scan only after a cancellation or once the earliest queued deadline has passed.
+            if cancelled || earliestQueuedDeadline.map({ $0 <= ContinuousClock.now }) == true {
+                reapCancelledAndExpired()
+            }
             startWaiting()
             var stillRunning: Int32 = 0
             curl_multi_perform(multi, &stillRunning)
             collectFinished()
-            // Short poll while calls wait in the queue, so their deadlines are noticed; otherwise sleep until
-            // socket activity or a wakeup.
-            let pollMs: Int32 = waiting.count > waitingHead ? 20 : 1000
+            // Sleep until socket activity, a wakeup, or the earliest queued deadline (at most 1 s).
+            var pollMs: Int32 = 1000
+            if waitingHead < waiting.count, let d = earliestQueuedDeadline {
+                let left = d - ContinuousClock.now
+                pollMs = Int32(max(1, min(1000, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)))
+            }
             curl_multi_poll(multi, nil, 0, pollMs, nil)
         }
         for easy in idleHandles { curl_easy_cleanup(easy) }
@@ -92,8 +114,9 @@ final class CurlMultiLoop: @unchecked Sendable {
         while running.count < configuration.maxConcurrent, waitingHead < waiting.count {
             let t = waiting[waitingHead]
             waitingHead += 1
-            let remaining = t.deadline - ContinuousClock.now
-            let remainingMs = Int(remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)
+            var limit = t.timeout
+            if let deadline = t.request.deadline { limit = min(limit, deadline - ContinuousClock.now) }
+            let remainingMs = Int(limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)
             if remainingMs <= 0 {
                 complete(t, .failure(CurlClientError.timeout("deadline passed while queued")))
                 continue
@@ -132,20 +155,24 @@ final class CurlMultiLoop: @unchecked Sendable {
 
     private func reapCancelledAndExpired() {
         let now = ContinuousClock.now
+        var removedAny = false
         for i in waitingHead..<waiting.count {
             let t = waiting[i]
             if t.cancelled.load(ordering: .acquiring) {
                 complete(t, .failure(CancellationError()))
-            } else if t.deadline <= now {
+                removedAny = true
+            } else if let deadline = t.request.deadline, deadline <= now {
                 complete(t, .failure(CurlClientError.timeout("deadline passed while queued")))
+                removedAny = true
             }
         }
         // Completed waiting transfers have a nil continuation; drop them from the queue.
-        if waitingHead < waiting.count {
+        if removedAny {
             let keep = waiting[waitingHead...].filter { $0.continuation != nil }
             waiting = Array(keep)
             waitingHead = 0
         }
+        earliestQueuedDeadline = waiting[waitingHead...].compactMap { $0.request.deadline }.min()
         for (easy, t) in running where t.cancelled.load(ordering: .acquiring) {
             running[easy] = nil
             curl_multi_remove_handle(multi, easy)

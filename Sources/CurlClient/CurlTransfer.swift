@@ -2,11 +2,12 @@ import CCurl
 import Foundation
 import Synchronization
 
-/// One exchange in flight: the request, its deadline, the bytes received so far, and the continuation to resume.
+/// One exchange in flight: the request, its limits, the bytes received so far, and the continuation to resume.
 /// After `submit`, every field except `cancelled` belongs to the transfer thread.
 final class CurlTransfer: @unchecked Sendable {
     let request: HTTPClientRequest
-    let deadline: ContinuousClock.Instant
+    /// Limit on the transfer once started.
+    let timeout: Duration
     /// Set by the caller's cancellation handler; read by the transfer thread.
     let cancelled = Atomic<Bool>(false)
     var continuation: CheckedContinuation<HTTPClientResponse, any Error>?
@@ -20,9 +21,9 @@ final class CurlTransfer: @unchecked Sendable {
     /// libcurl writes its detailed message here (CURL_ERROR_SIZE bytes).
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
-    init(request: HTTPClientRequest, deadline: ContinuousClock.Instant) {
+    init(request: HTTPClientRequest, timeout: Duration) {
         self.request = request
-        self.deadline = deadline
+        self.timeout = timeout
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 

@@ -22,17 +22,21 @@ public struct HTTPClientRequest: Sendable {
     public var headers: [HTTPHeader]
     /// Request body; empty means none.
     public var body: [UInt8]
-    /// Per-call deadline measured from the moment `send` is called, queueing included; nil means the client's default.
+    /// Time limit for the exchange itself, from the moment its transfer starts (connect included); nil means the
+    /// client's default. Time spent queued behind the concurrency cap does not count.
     public var timeout: Duration?
+    /// Absolute limit covering queueing and transfer (e.g. a batch deadline); nil means none.
+    public var deadline: ContinuousClock.Instant?
 
-    /// Makes a request; the body defaults to empty and the deadline to the client's default.
+    /// Makes a request; the body defaults to empty and the limits to the client's defaults.
     public init(method: String = "GET", url: String, headers: [HTTPHeader] = [], body: [UInt8] = [],
-                timeout: Duration? = nil) {
+                timeout: Duration? = nil, deadline: ContinuousClock.Instant? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.deadline = deadline
     }
 }
 

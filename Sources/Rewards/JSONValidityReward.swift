@@ -3,9 +3,11 @@ import Foundation
 /// JSON validity: 0 when the completion is not JSON; otherwise the fraction of `required_keys` present at the
 /// top level of an object (1 when none are required). A ```json fence around the text is accepted.
 public struct JSONValidityReward: LocalRewardModel {
+    /// The spec's `name` (default: its type).
     public let name: String
     let requiredKeys: [String]
 
+    /// Scores one item (see `LocalRewardModel`).
     public func scoreOne(_ item: RewardItem) -> RewardOutcome {
         guard let value = try? JSONValue.parse(Self.unfenced(item.completion)) else {
             return .score(RewardScore(0, components: ["valid": 0]))

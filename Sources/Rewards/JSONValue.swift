@@ -31,6 +31,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
     /// `serialized()` as a String.
     public var text: String { String(decoding: serialized(), as: UTF8.self) }
 
+    /// Decodes any JSON value (Codable conformance).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() {
@@ -48,6 +49,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
+    /// Encodes as JSON (Codable conformance).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {

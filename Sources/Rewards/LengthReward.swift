@@ -1,6 +1,7 @@
 /// Length target: 1 inside [min, max] (characters or words), falling linearly by `penalty` per unit outside,
 /// never below `floor`.
 public struct LengthReward: LocalRewardModel {
+    /// The spec's `name` (default: its type).
     public let name: String
     let countWords: Bool
     let minimum: Int
@@ -8,6 +9,7 @@ public struct LengthReward: LocalRewardModel {
     let penalty: Double
     let floor: Double
 
+    /// Scores one item (see `LocalRewardModel`).
     public func scoreOne(_ item: RewardItem) -> RewardOutcome {
         let n = countWords ? TextNormalization.words(item.completion, caseSensitive: true).count : item.completion.count
         let distance = n < minimum ? minimum - n : (n > maximum ? n - maximum : 0)

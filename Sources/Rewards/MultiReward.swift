@@ -7,11 +7,13 @@ public struct MultiReward: RewardModel {
         case formula(Formula)
     }
 
+    /// The spec's `name` (default: its type).
     public let name: String
     /// Sub-rewards in a fixed (sorted) order.
     let parts: [(name: String, model: any RewardModel)]
     let combination: Combination
 
+    /// Scores a batch; one outcome per item, in order (see `RewardModel`).
     public func score(_ items: [RewardItem]) async -> [RewardOutcome] {
         // Sub-rewards run concurrently: remote judges inside a composite overlap instead of queueing.
         let columns = await withTaskGroup(of: (Int, [RewardOutcome]).self) { group in

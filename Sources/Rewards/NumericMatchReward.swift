@@ -4,11 +4,13 @@ import Foundation
 /// reference, or a fixed `expected`), within an absolute or relative tolerance. Scores 1 or 0; a completion
 /// with no number scores 0; a missing expected number is a failure (the task is broken, not the answer).
 public struct NumericMatchReward: LocalRewardModel {
+    /// The spec's `name` (default: its type).
     public let name: String
     let expected: Double?
     let tolerance: Double
     let relativeTolerance: Double
 
+    /// Scores one item (see `LocalRewardModel`).
     public func scoreOne(_ item: RewardItem) -> RewardOutcome {
         let want: Double
         if let expected {

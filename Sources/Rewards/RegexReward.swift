@@ -2,11 +2,13 @@ import Foundation
 
 /// Regex match: 1 when the pattern is found in the completion (or matches all of it with `full_match`), else 0.
 public struct RegexReward: LocalRewardModel {
+    /// The spec's `name` (default: its type).
     public let name: String
     /// NSRegularExpression is immutable and documented thread-safe once built.
     let regex: NSRegularExpression
     let fullMatch: Bool
 
+    /// Scores one item (see `LocalRewardModel`).
     public func scoreOne(_ item: RewardItem) -> RewardOutcome {
         let ns = item.completion as NSString
         let whole = NSRange(location: 0, length: ns.length)

@@ -10,8 +10,33 @@ extension RemoteJudge {
         case fail(RewardFailure)
     }
 
-    /// Sends one batch, retrying as the policy allows; returns one outcome per item.
+    /// Sends one batch, retrying as the policy allows; returns one outcome per item. Failure reasons may quote the
+    /// judge's reply, so credential values are masked out of them (a judge might echo its request headers).
     func call(_ items: [RewardItem], batchDeadline: Double) async -> [RewardOutcome] {
+        let secrets = secretValues()
+        return await callRetrying(items, batchDeadline: batchDeadline, secrets: secrets).map { outcome in
+            guard case .failure(var f) = outcome else { return outcome }
+            f.reason = Self.mask(f.reason, secrets)
+            return .failure(f)
+        }
+    }
+
+    /// The current values of headers read from the environment, and their long words (the token of "Bearer x").
+    private func secretValues() -> [String] {
+        var out: [String] = []
+        for h in headers {
+            guard case .environment = h.value, let v = h.resolve(environment), !v.isEmpty else { continue }
+            out.append(v)
+            out += v.split(separator: " ").map(String.init).filter { $0.count >= 8 }
+        }
+        return out.sorted { $0.count > $1.count }
+    }
+
+    static func mask(_ text: String, _ secrets: [String]) -> String {
+        secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
+    }
+
+    private func callRetrying(_ items: [RewardItem], batchDeadline: Double, secrets: [String]) async -> [RewardOutcome] {
         var retries = 0
         while true {
             let attempt = await attemptOnce(items, batchDeadline: batchDeadline)
@@ -22,7 +47,8 @@ extension RemoteJudge {
                 return items.map { _ in .failure(failure) }
             case .retry(let reason, let kind, let retryAfter):
                 guard retries < options.retry.maxRetries else {
-                    logger.warning("judge call failed, retries exhausted", metadata: ["reason": "\(reason)", "retries": "\(retries)"])
+                    logger.warning("judge call failed, retries exhausted",
+                                   metadata: ["reason": "\(Self.mask(reason, secrets))", "retries": "\(retries)"])
                     return items.map { _ in .failure(RewardFailure(kind, "\(reason) (after \(retries) retries)")) }
                 }
                 let wait = retryAfter ?? withRNG { options.retry.backoff(retry: retries, using: &$0) }
@@ -31,7 +57,7 @@ extension RemoteJudge {
                         .failure(RewardFailure(.deadline, "\(reason); the next retry (in \(String(format: "%.2f", wait)) s) would pass the batch deadline"))
                     }
                 }
-                logger.debug("retrying judge call", metadata: ["reason": "\(reason)", "wait_s": "\(wait)"])
+                logger.debug("retrying judge call", metadata: ["reason": "\(Self.mask(reason, secrets))", "wait_s": "\(wait)"])
                 do { try await clock.sleep(seconds: wait) } catch {
                     return items.map { _ in .failure(RewardFailure(.cancelled, "cancelled while waiting to retry")) }
                 }
@@ -42,8 +68,6 @@ extension RemoteJudge {
     }
 
     private func attemptOnce(_ items: [RewardItem], batchDeadline: Double) async -> Attempt {
-        await gateAcquire()
-        defer { gateRelease() }
         let now = clock.now()
         guard now < batchDeadline else { return .fail(RewardFailure(.deadline, "batch deadline passed before the call")) }
         guard allowByBreaker(now: now) else {
@@ -69,8 +93,10 @@ extension RemoteJudge {
             }
             request.headers.append(HTTPHeader(h.name, value))
         }
-        let remaining = min(options.callTimeout, batchDeadline - clock.now())
-        request.timeout = .milliseconds(max(1, Int64(remaining * 1000)))
+        // The transport queues calls beyond the concurrency cap; the call limit runs from when the transfer starts,
+        // the batch deadline covers the queueing too.
+        request.timeout = .milliseconds(max(1, Int64(options.callTimeout * 1000)))
+        request.deadline = ContinuousClock.now.advanced(by: .milliseconds(max(1, Int64((batchDeadline - clock.now()) * 1000))))
         recordCall()
         let response: HTTPClientResponse
         do {
@@ -104,8 +130,4 @@ extension RemoteJudge {
         recordBreaker(success: true)
         return .fail(RewardFailure(.httpStatus, "HTTP \(status) from judge (not retried): \(snippet)"))
     }
-
-    /// Permit from the concurrency gate (suspends, never blocks a thread).
-    private func gateAcquire() async { await gateSemaphore.acquire() }
-    private func gateRelease() { gateSemaphore.release() }
 }

@@ -1,9 +1,11 @@
 /// Repetition penalty: minus the fraction of word n-grams that repeat an earlier one, so 0 for no repetition and
 /// close to -1 for a loop. Texts shorter than n words score 0. Meant as a negative term inside `multi`.
 public struct RepetitionPenaltyReward: LocalRewardModel {
+    /// The spec's `name` (default: its type).
     public let name: String
     let n: Int
 
+    /// Scores one item (see `LocalRewardModel`).
     public func scoreOne(_ item: RewardItem) -> RewardOutcome {
         let words = TextNormalization.words(item.completion)
         let total = words.count - n + 1

@@ -14,11 +14,13 @@ public struct SystemRewardClock: RewardClock {
     /// Makes a clock whose origin is now.
     public init() {}
 
+    /// Seconds since this clock was made.
     public func now() -> Double {
         let d = ContinuousClock.now - origin
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
+    /// Task.sleep, capped at a day.
     public func sleep(seconds: Double) async throws {
         guard seconds > 0 else { return }
         try await Task.sleep(for: .nanoseconds(Int64(min(seconds, 86_400) * 1e9)))
@@ -32,6 +34,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// Seeds the generator.
     public init(seed: UInt64) { state = seed }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

@@ -6,7 +6,8 @@ import Logging
 /// logger and the environment (for `env:NAME` headers). Injected so tests control every one of them.
 public struct RewardContext: Sendable {
     /// Makes the HTTP transport for a remote judge from its CA bundle path (nil = system store) and its
-    /// concurrency cap. The default makes one `CurlClient` per judge.
+    /// concurrency cap, which the transport must enforce (queueing the excess). The default makes one
+    /// `CurlClient` per judge.
     public var makeTransport: @Sendable (_ caBundle: String?, _ maxConcurrent: Int) throws -> any HTTPTransport
     /// Time for deadlines, backoff and the breaker.
     public var clock: any RewardClock

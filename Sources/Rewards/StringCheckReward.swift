@@ -6,12 +6,14 @@ public struct StringCheckReward: LocalRewardModel {
         case eq, ne, like, ilike
     }
 
+    /// The spec's `name` (default: its type).
     public let name: String
     let operation: Operation
     /// A fixed target; nil means the item's reference.
     let target: String?
     let normalization: TextNormalization
 
+    /// Scores one item (see `LocalRewardModel`).
     public func scoreOne(_ item: RewardItem) -> RewardOutcome {
         guard let raw = target ?? item.reference else {
             return .failure(RewardFailure(.missingInput, "\(name): no reference to compare with"))

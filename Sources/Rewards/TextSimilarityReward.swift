@@ -7,12 +7,14 @@ public struct TextSimilarityReward: LocalRewardModel {
         case rougeL = "rouge_l"
     }
 
+    /// The spec's `name` (default: its type).
     public let name: String
     let metric: Metric
     let caseSensitive: Bool
     /// Bounds ROUGE-L's O(n*m) work; longer texts are cut to this many words.
     static let maxWords = 4096
 
+    /// Scores one item (see `LocalRewardModel`).
     public func scoreOne(_ item: RewardItem) -> RewardOutcome {
         guard let reference = item.reference else {
             return .failure(RewardFailure(.missingInput, "\(name): \(metric.rawValue) needs a reference"))

@@ -29,7 +29,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     }
 
     @Test func postReturnsStatusHeadersAndBody() async throws {
-        let server = try JudgeServerProcess()
+        let server = try await JudgeServerProcess.start()
         let client = try CurlClient()
         let r = try await client.send(gradeRequest(server))
         #expect(r.status == 200)
@@ -41,7 +41,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     }
 
     @Test func sequentialCallsReuseOneConnection() async throws {
-        let server = try JudgeServerProcess()
+        let server = try await JudgeServerProcess.start()
         let client = try CurlClient()
         for _ in 0..<20 {
             #expect(try await client.send(gradeRequest(server)).status == 200)
@@ -52,7 +52,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     }
 
     @Test func concurrencyCapHolds() async throws {
-        let server = try JudgeServerProcess()
+        let server = try await JudgeServerProcess.start()
         let client = try CurlClient(configuration: .init(maxConcurrent: 4))
         try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<16 { group.addTask { try await client.send(gradeRequest(server, delayMs: 40)).status } }
@@ -66,7 +66,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     }
 
     @Test func deadlineGivesTimeout() async throws {
-        let server = try JudgeServerProcess()
+        let server = try await JudgeServerProcess.start()
         let client = try CurlClient()
         await #expect(throws: CurlClientError.self) {
             try await client.send(gradeRequest(server, delayMs: 2000, timeout: .milliseconds(100)))
@@ -79,10 +79,30 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
         }
     }
 
+    @Test func queueingCountsAgainstTheDeadlineButNotTheTimeout() async throws {
+        let server = try await JudgeServerProcess.start()
+        let client = try CurlClient(configuration: .init(maxConcurrent: 1))
+        let slow = Task { try await client.send(gradeRequest(server, delayMs: 400)) }
+        try await Task.sleep(for: .milliseconds(50))
+        // Queued ~350 ms behind the slow call: a 200 ms transfer limit still succeeds...
+        let patient = Task { try await client.send(gradeRequest(server, timeout: .milliseconds(200))) }
+        // ...while a 150 ms overall deadline expires in the queue.
+        var hurried = gradeRequest(server)
+        hurried.deadline = ContinuousClock.now.advanced(by: .milliseconds(150))
+        do {
+            _ = try await client.send(hurried)
+            Issue.record("expected the deadline to pass while queued")
+        } catch let error as CurlClientError {
+            #expect(error == .timeout("deadline passed while queued"))
+        }
+        #expect(try await slow.value.status == 200)
+        #expect(try await patient.value.status == 200)
+    }
+
     @Test func refusedConnectionIsAConnectionError() async throws {
         let port: Int
         do {
-            let server = try JudgeServerProcess()
+            let server = try await JudgeServerProcess.start()
             port = server.port
         }  // the server process is stopped here, so nothing listens on the port
         let client = try CurlClient()
@@ -102,7 +122,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     }
 
     @Test func oversizedResponseFails() async throws {
-        let server = try JudgeServerProcess()
+        let server = try await JudgeServerProcess.start()
         let client = try CurlClient(configuration: .init(maxResponseBytes: 16))
         await #expect(throws: CurlClientError.responseTooLarge(limit: 16)) {
             try await client.send(gradeRequest(server))
@@ -110,7 +130,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     }
 
     @Test func cancellationAbortsTheTransfer() async throws {
-        let server = try JudgeServerProcess()
+        let server = try await JudgeServerProcess.start()
         let client = try CurlClient()
         let task = Task { try await client.send(gradeRequest(server, delayMs: 3000)) }
         try await Task.sleep(for: .milliseconds(100))
@@ -134,7 +154,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
         try openssl.run()
         openssl.waitUntilExit()
         try #require(openssl.terminationStatus == 0, "openssl could not make a test certificate")
-        let server = try JudgeServerProcess(["--tls-cert", cert, "--tls-key", key], https: true)
+        let server = try await JudgeServerProcess.start(["--tls-cert", cert, "--tls-key", key], https: true)
         let trusting = try CurlClient(configuration: .init(caBundlePath: cert))
         #expect(try await trusting.send(gradeRequest(server)).status == 200)
         let plain = try CurlClient()

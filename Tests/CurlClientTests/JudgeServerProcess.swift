@@ -25,8 +25,16 @@ final class JudgeServerProcess: @unchecked Sendable {
             .appendingPathComponent("examples/judges/judge_server.py").path
     }
 
-    /// Starts the server with these flags and waits for its `{"port": N}` line.
-    init(_ arguments: [String] = [], https: Bool = false) throws {
+    /// Starts the server on a plain thread: waiting for Python to start must not hold one of the few
+    /// cooperative-pool threads, or concurrently running tests starve.
+    static func start(_ arguments: [String] = [], https: Bool = false) async throws -> JudgeServerProcess {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try JudgeServerProcess(arguments, https: https) }) }.start()
+        }
+    }
+
+    /// Starts the server with these flags and waits (blocking) for its `{"port": N}` line.
+    private init(_ arguments: [String] = [], https: Bool = false) throws {
         scheme = https ? "https" : "http"
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw StartError(description: "pipe failed") }

@@ -11,9 +11,9 @@ reference (after trimming) and 0.0 when not.
 
 Fault switches (counted down per scoring request, in this order), set by flags or POST /control with the same
 names in JSON (dashes as underscores): --fail-400 N, --fail-429 N (with --retry-after S), --fail-500 N,
---garbage N (200 with a non-JSON body), --nan N (NaN scores), --short N (one result too few), plus --delay-ms
+--echo-headers N (500 echoing the request headers, credentials included), --garbage N (200 with a non-JSON body), --nan N (NaN scores), --short N (one result too few), plus --delay-ms
 (every scoring request; a request may also ask for its own with the X-Judge-Delay-Ms header) and --scalar
-(OpenRLHF replies with a bare number when there is one item).
+(OpenRLHF replies with a bare number when there is one item), and --require-bearer TOKEN (401 without it).
 
 GET /stats reports {"total", "by_path", "in_flight", "max_in_flight", "connections"}; POST /control {"reset_stats": true} zeroes it.
 On start it prints one JSON line {"port": N} (bind port 0 to let the system choose) and flushes stdout.
@@ -27,7 +27,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-FAULTS = ("fail_400", "fail_429", "fail_500", "garbage", "nan", "short")
+FAULTS = ("fail_400", "fail_429", "fail_500", "echo_headers", "garbage", "nan", "short")
 SCORING_PATHS = ("/grao", "/get_reward", "/v1/chat/completions")
 
 
@@ -39,6 +39,7 @@ class State:
         self.delay_ms = args.delay_ms
         self.retry_after = args.retry_after
         self.scalar = args.scalar
+        self.bearer = args.require_bearer
         self.faults = {name: getattr(args, name) for name in FAULTS}
         self.reset_stats()
 
@@ -106,6 +107,9 @@ def score_text(completion, reference):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so clients can reuse connections
+    # http.server writes the head and the body in two sends; with Nagle on, the body waits for the client's
+    # delayed ACK (~40 ms) on a reused connection.
+    disable_nagle_algorithm = True
     state = None  # set in main
 
     def log_message(self, fmt, *args):
@@ -132,6 +136,7 @@ class Handler(BaseHTTPRequestHandler):
         return json.loads(raw or b"{}")
 
     def do_GET(self):
+        self.path = self.path.split("?", 1)[0]
         if self.path == "/stats":
             self.reply(200, self.state.stats())
         elif self.path == "/healthz":
@@ -140,6 +145,8 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(404, {"error": "no such path"})
 
     def do_POST(self):
+        # A query string is ignored, so load generators can make URLs distinct (/grao?17).
+        self.path = self.path.split("?", 1)[0]
         try:
             body = self.read_json()
         except (ValueError, UnicodeDecodeError) as e:
@@ -151,6 +158,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self.path not in SCORING_PATHS:
             self.reply(404, {"error": "no such path"})
+            return
+        token = self.state.bearer
+        if token is not None and self.headers.get("Authorization") != f"Bearer {token}":
+            self.reply(401, {"error": "missing or wrong bearer token"})
             return
         self.state.enter(self.path)
         try:
@@ -172,6 +183,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         if fault == "fail_500":
             self.reply(500, {"error": "injected 500"})
+            return
+        if fault == "echo_headers":
+            # A careless judge that echoes the request headers (credentials included) in its error body.
+            self.reply(500, {"authorization": self.headers.get("Authorization"), "headers": dict(self.headers.items())})
             return
         if fault == "garbage":
             self.reply(200, b"this is not json {", content_type="text/plain")
@@ -234,6 +249,7 @@ def main():
     parser.add_argument("--delay-ms", type=float, default=0.0)
     parser.add_argument("--retry-after", default="1")
     parser.add_argument("--scalar", action="store_true")
+    parser.add_argument("--require-bearer", metavar="TOKEN", help="answer 401 unless Authorization: Bearer TOKEN")
     for name in FAULTS:
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=0)
     parser.add_argument("--tls-cert", help="PEM certificate: serve https")
