@@ -1,1 +1,0 @@
-// Placeholder: the GGUF module is being written; see the open issues.

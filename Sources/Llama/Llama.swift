@@ -1,1 +1,0 @@
-// Placeholder: the Llama module is being written; see the open issues.

@@ -1,0 +1,39 @@
+import LinearAlgebra
+
+/// A loaded Llama model: configuration plus f32 weights, immutable after construction, so one
+/// instance can be shared by every request. The forward pass (`LlamaModel+Forward.swift`) allocates
+/// its scratch per call, which keeps this type free of mutable state.
+public final class LlamaModel: Sendable {
+    /// Shapes and constants.
+    public let config: LlamaConfig
+    /// Parameters.
+    public let weights: LlamaWeights
+
+    /// Wraps a validated config and matching weights.
+    public init(config: LlamaConfig, weights: LlamaWeights) throws {
+        try config.validate()
+        if weights.layers.count != config.layerCount || weights.tokenEmbedding.count != config.vocabSize * config.width {
+            throw LlamaError.invalidConfig("weights do not match the configuration")
+        }
+        self.config = config
+        self.weights = weights
+    }
+
+    /// A fresh cache for one sequence of up to `capacity` positions.
+    public func makeCache(capacity: Int) throws -> KVCache {
+        try KVCache(config: config, capacity: capacity)
+    }
+
+    /// Checks that every token is a vocabulary id; `context` names the input in the error.
+    func checkTokens(_ tokens: [Int], context: String) throws {
+        for token in tokens where token < 0 || token >= config.vocabSize {
+            throw LlamaError.tokenOutOfRange(token: token, vocabSize: config.vocabSize, context: context)
+        }
+    }
+
+    /// logits[r, :] = hidden[r, :] · outputT for `rows` rows of normalized hidden state.
+    public func logits(hidden: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
+        // hidden [rows, C], outputT [C, V], out [rows, V]
+        Linear.forward(m: rows, k: config.width, n: config.vocabSize, x: hidden, w: weights.outputT.pointer, y: out)
+    }
+}
