@@ -1,0 +1,80 @@
+import Foundation
+import LinearAlgebra
+
+/// The LM head fused with log-softmax, over chunks of target rows: a chunk's logits [R, V] live only while
+/// that chunk is processed. The forward pass keeps one number per target (log Σ exp); the backward pass
+/// recomputes the chunk's logits with one more GEMM rather than holding N×V floats (403 MB at 8×256).
+extension LlamaModel {
+    /// Gathers the final hidden rows of targets `start..<start+rows` into `a.gathered` [R, C] and computes
+    /// their logits into `a.logits` [R, V].
+    private func chunkLogits(_ batch: TrainingBatch, activations a: TrainingActivations, start: Int, rows: Int) {
+        let c = config.width
+        for i in 0..<rows {
+            (a.gathered.pointer + i * c).update(from: a.finalNormed.pointer + batch.targetRows[start + i] * c, count: c)
+        }
+        logits(hidden: a.gathered.pointer, rows: rows, into: a.logits.pointer)
+    }
+
+    /// log π(target) for every target; stores each row's log Σ exp for the backward pass.
+    func outputLayerForward(_ batch: TrainingBatch, activations a: TrainingActivations) -> [Float] {
+        let v = config.vocabSize
+        var logProbs = [Float](repeating: 0, count: batch.targetCount)
+        a.logSumExp = [Double](repeating: 0, count: batch.targetCount)
+        for start in stride(from: 0, to: batch.targetCount, by: a.chunk) {
+            let rows = min(a.chunk, batch.targetCount - start)
+            chunkLogits(batch, activations: a, start: start, rows: rows)
+            for i in 0..<rows {
+                let row = a.logits.pointer + i * v
+                let lse = Kernels.logSumExp(row, count: v)
+                a.logSumExp[start + i] = lse
+                logProbs[start + i] = Float(Double(row[batch.targetTokens[start + i]]) - lse)
+            }
+        }
+        return logProbs
+    }
+
+    /// Backward of the fused head and log-softmax. `weights` = dL/dlog π per target. With p = softmax:
+    /// dlogits_j = w·(1[j = target] − p_j); d(hidden) = dlogits·Headᵀ, scattered to `dHidden` [N, C] (rows
+    /// without a target get 0); the head's gradient (tied: the embedding's) += dlogitsᵀ·hidden when
+    /// `gradients` is given.
+    func outputLayerBackward(_ batch: TrainingBatch, weights targetWeights: [Float], activations a: TrainingActivations,
+                             gradients: LlamaGradients?, dHidden: UnsafeMutablePointer<Float>) {
+        let c = config.width, v = config.vocabSize
+        dHidden.update(repeating: 0, count: batch.rowCount * c)
+        for start in stride(from: 0, to: batch.targetCount, by: a.chunk) {
+            let rows = min(a.chunk, batch.targetCount - start)
+            chunkLogits(batch, activations: a, start: start, rows: rows)
+            let dLogits = a.logits.pointer  // [R, V], overwrites the logits row by row
+            for i in 0..<rows {
+                let row = dLogits + i * v
+                let w = targetWeights[start + i]
+                let lse = Float(a.logSumExp[start + i])
+                for j in 0..<v { row[j] = -w * Foundation.exp(row[j] - lse) }
+                row[batch.targetTokens[start + i]] += w
+            }
+            if let gradients {
+                if let dOutputT = gradients.outputT {
+                    // d(outputT) [C, V] += hiddenᵀ [C, R] · dlogits [R, V]
+                    BLAS.gemm(transA: true, transB: false, m: c, n: v, k: rows, a: a.gathered.pointer, lda: c,
+                              b: dLogits, ldb: v, beta: 1, c: dOutputT.pointer, ldc: v)
+                } else {
+                    // tied: d(embedding) [V, C] += dlogitsᵀ [V, R] · hidden [R, C]
+                    BLAS.gemm(transA: true, transB: false, m: v, n: c, k: rows, a: dLogits, lda: v,
+                              b: a.gathered.pointer, ldb: c, beta: 1, c: gradients.tokenEmbedding.pointer, ldc: c)
+                }
+            }
+            // d(hidden) [R, C] = dlogits [R, V] · Headᵀ [V, C], into `gathered` (no longer needed).
+            if config.tiedOutput {
+                BLAS.gemm(transA: false, transB: false, m: rows, n: c, k: v, a: dLogits, lda: v,
+                          b: weights.tokenEmbedding.pointer, ldb: c, c: a.gathered.pointer, ldc: c)
+            } else {
+                BLAS.gemm(transA: false, transB: true, m: rows, n: c, k: v, a: dLogits, lda: v,
+                          b: weights.outputT.pointer, ldb: v, c: a.gathered.pointer, ldc: c)
+            }
+            for i in 0..<rows {
+                let dst = dHidden + batch.targetRows[start + i] * c, src = a.gathered.pointer + i * c
+                for k in 0..<c { dst[k] += src[k] }
+            }
+        }
+    }
+}
