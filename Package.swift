@@ -40,13 +40,13 @@ let package = Package(
                 swiftSettings: swiftSettings),
 
         // Alignment objectives, optimizer and (later) the trainer.
-        .target(name: "Alignment", swiftSettings: swiftSettings),
+        .target(name: "Alignment", dependencies: ["Llama"], swiftSettings: swiftSettings),
 
         // The executable: CLI and wiring.
         .executableTarget(
             name: "grao",
             dependencies: [
-                "HTTP", "Llama", "Rewards",
+                "HTTP", "Llama", "Rewards", "Alignment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -64,7 +64,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "CurlClientTests", dependencies: ["CurlClient"], swiftSettings: swiftSettings),
         .testTarget(name: "RewardsTests", dependencies: ["Rewards"], swiftSettings: swiftSettings),
-        .testTarget(name: "AlignmentTests", dependencies: ["Alignment"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Llama"], swiftSettings: swiftSettings),
         .testTarget(name: "GraoCLITests", dependencies: ["grao"], swiftSettings: swiftSettings),
     ]
 )
