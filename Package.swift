@@ -29,7 +29,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
 
         // Numerics and the model.
-        .target(name: "LinearAlgebra", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+        .target(name: "CKernels"),  // AVX2/FMA small-batch matrix kernels, dispatched at run time
+        .target(name: "LinearAlgebra", dependencies: ["CBLAS", "CKernels"], swiftSettings: swiftSettings),
         .target(name: "GGUF", swiftSettings: swiftSettings),
         .target(name: "Tokenization", swiftSettings: swiftSettings),
         .target(name: "Llama", dependencies: ["LinearAlgebra", "GGUF", "Tokenization"], swiftSettings: swiftSettings),

@@ -45,7 +45,8 @@ extension GGMLType {
     }
 
     /// Q4_0 / Q4_1 blocks: 16 bytes of nibbles, low nibbles are values 0..<16 and high nibbles 16..<32.
-    /// Q4_0 stores only d and centres the nibble (q - 8); Q4_1 stores d and a minimum m (d * q + m).
+    /// Q4_0 stores only d and centres the nibble: d * (q - 8), computed in that order so a zero keeps the sign of d
+    /// as in ggml. Q4_1 stores d and a minimum m: d * q + m.
     private static func dequantizeQ4(
         _ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ blocks: Int, blockBytes: Int, hasMinimum: Bool
     ) {
@@ -53,14 +54,21 @@ extension GGMLType {
         for b in 0..<blocks {
             let block = src + blockBytes * b
             let d = floatFromHalfBits(block.loadUnaligned(as: UInt16.self))
-            // Q4_0 folds the -8 centring into the offset: d * (q - 8) = d * q + (-8 d).
-            let m = hasMinimum ? floatFromHalfBits(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) : -8 * d
             let qs = (block + headerBytes).assumingMemoryBound(to: UInt8.self)
             let out = dst + 32 * b
-            for i in 0..<16 {
-                let q = qs[i]
-                out[i] = d * Float(q & 0x0F) + m
-                out[i + 16] = d * Float(q >> 4) + m
+            if hasMinimum {
+                let m = floatFromHalfBits(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+                for i in 0..<16 {
+                    let q = qs[i]
+                    out[i] = d * Float(q & 0x0F) + m
+                    out[i + 16] = d * Float(q >> 4) + m
+                }
+            } else {
+                for i in 0..<16 {
+                    let q = Int32(qs[i])
+                    out[i] = d * Float((q & 0x0F) - 8)
+                    out[i + 16] = d * Float((q >> 4) - 8)
+                }
             }
         }
     }

@@ -1,1 +1,0 @@
-// Placeholder: the Tokenization module is being written; see the open issues.
