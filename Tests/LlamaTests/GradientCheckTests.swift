@@ -36,7 +36,8 @@ import Testing
         return loss
     }
 
-    /// Runs `body` with `buffer[i] += delta[i]` written in f32 (the tie refreshed), restores the values, and
+    /// Runs `body` with `buffer[i] += delta[i]` written in f32 (a tied head shares the embedding's buffer, so
+    /// it moves with it), restores the values, and
     /// returns body's result and the exact applied change per element.
     static func perturbed(_ model: LlamaModel, _ buffer: FloatBuffer, _ delta: [Int: Float],
                           _ body: () -> Double) -> (Double, [Int: Double]) {
@@ -46,10 +47,8 @@ import Testing
             buffer.pointer[i] += d
             applied[i] = Double(buffer.pointer[i]) - Double(saved[i]!)
         }
-        model.weights.refreshTiedOutput(config: model.config)
         let value = body()
         for (i, v) in saved { buffer.pointer[i] = v }
-        model.weights.refreshTiedOutput(config: model.config)
         return (value, applied)
     }
 

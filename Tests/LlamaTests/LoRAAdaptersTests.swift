@@ -2,8 +2,8 @@ import Testing
 @testable import LinearAlgebra
 @testable import Llama
 
-/// LoRA against its definition W' = W + s·A·B: the adapted forward equals the base forward on merged
-/// weights, and by the chain rule dL/dA = s·dL/dW'·Bᵀ and dL/dB = s·Aᵀ·dL/dW', where dL/dW' is the
+/// LoRA against its definition W' = W + s·B·A ([out][in] layout): the adapted forward equals the base forward on merged
+/// weights, and by the chain rule (W' [out, in], A [r, in], B [out, r]) dL/dA = s·Bᵀ·dL/dW' and dL/dB = s·dL/dW'·Aᵀ, where dL/dW' is the
 /// full-fine-tuning gradient of the merged model (itself finite-difference checked). Tolerances: merging
 /// rounds W' to f32 (~1e-7 relative), so log-probs agree to 1e-5 and gradients to 1e-4 relative.
 @Suite struct LoRAAdaptersTests {
@@ -45,23 +45,23 @@ import Testing
                 case .gate, .up: dW = full.layers[l].gateUp
                 case .down: dW = full.layers[l].down
                 }
-                func dWAt(_ i: Int, _ o: Int) -> Double { Double(dW.pointer[i * g.ld + g.column + o]) }
+                func dWAt(_ o: Int, _ i: Int) -> Double { Double(dW.pointer[(g.column + o) * g.inputs + i]) }
                 var worst = 0.0, scale = 0.0
-                for i in 0..<g.inputs {
-                    for k in 0..<r {  // dA[i, k] = s · Σ_o dW'[i, o] · B[k, o]
+                for k in 0..<r {
+                    for i in 0..<g.inputs {  // dA[k, i] = s · Σ_o B[o, k] · dW'[o, i]
                         var expected = 0.0
-                        for o in 0..<g.outputs { expected += dWAt(i, o) * Double(m.b.pointer[k * g.outputs + o]) }
+                        for o in 0..<g.outputs { expected += Double(m.b.pointer[o * r + k]) * dWAt(o, i) }
                         expected *= s
-                        worst = max(worst, abs(expected - Double(dm.a.pointer[i * r + k])))
+                        worst = max(worst, abs(expected - Double(dm.a.pointer[k * g.inputs + i])))
                         scale = max(scale, abs(expected))
                     }
                 }
-                for k in 0..<r {
-                    for o in 0..<g.outputs {  // dB[k, o] = s · Σ_i A[i, k] · dW'[i, o]
+                for o in 0..<g.outputs {
+                    for k in 0..<r {  // dB[o, k] = s · Σ_i dW'[o, i] · A[k, i]
                         var expected = 0.0
-                        for i in 0..<g.inputs { expected += Double(m.a.pointer[i * r + k]) * dWAt(i, o) }
+                        for i in 0..<g.inputs { expected += dWAt(o, i) * Double(m.a.pointer[k * g.inputs + i]) }
                         expected *= s
-                        worst = max(worst, abs(expected - Double(dm.b.pointer[k * g.outputs + o])))
+                        worst = max(worst, abs(expected - Double(dm.b.pointer[o * r + k])))
                         scale = max(scale, abs(expected))
                     }
                 }

@@ -44,28 +44,26 @@ import Testing
         let gradients = LlamaGradients(config: cfg)
         try model.trainingBackward(batch, targetWeights: weights, activations: activations, gradients: gradients)
 
-        /// Our gradient of GGUF tensor `name` ([out][in] order), read out of the fused input-major buffers.
+        /// Our gradient of GGUF tensor `name` ([out][in] order), read out of the fused buffers.
         func ours(_ name: String) -> [Float] {
             let c = cfg.width, qd = cfg.queryWidth, kvd = cfg.kvWidth, f = cfg.ffnWidth
             if name == "token_embd.weight" { return gradients.tokenEmbedding.array }
             if name == "output_norm.weight" { return gradients.outputNorm.array }
             let parts = name.split(separator: ".")
             let g = gradients.layers[Int(parts[1])!]
-            func transposed(_ b: FloatBuffer, inputs: Int, ld: Int, column: Int, outputs: Int) -> [Float] {
-                var out: [Float] = []
-                for o in 0..<outputs { for i in 0..<inputs { out.append(b.pointer[i * ld + column + o]) } }
-                return out
+            func rows(_ b: FloatBuffer, from row: Int, count: Int, width: Int) -> [Float] {
+                Array(b.array[(row * width)..<((row + count) * width)])
             }
             switch String(parts[2]) {
             case "attn_norm": return g.attentionNorm.array
             case "ffn_norm": return g.ffnNorm.array
-            case "attn_q": return transposed(g.qkv, inputs: c, ld: cfg.qkvWidth, column: 0, outputs: qd)
-            case "attn_k": return transposed(g.qkv, inputs: c, ld: cfg.qkvWidth, column: qd, outputs: kvd)
-            case "attn_v": return transposed(g.qkv, inputs: c, ld: cfg.qkvWidth, column: qd + kvd, outputs: kvd)
-            case "attn_output": return transposed(g.attentionOutput, inputs: qd, ld: c, column: 0, outputs: c)
-            case "ffn_gate": return transposed(g.gateUp, inputs: c, ld: 2 * f, column: 0, outputs: f)
-            case "ffn_up": return transposed(g.gateUp, inputs: c, ld: 2 * f, column: f, outputs: f)
-            case "ffn_down": return transposed(g.down, inputs: f, ld: c, column: 0, outputs: c)
+            case "attn_q": return rows(g.qkv, from: 0, count: qd, width: c)
+            case "attn_k": return rows(g.qkv, from: qd, count: kvd, width: c)
+            case "attn_v": return rows(g.qkv, from: qd + kvd, count: kvd, width: c)
+            case "attn_output": return g.attentionOutput.array
+            case "ffn_gate": return rows(g.gateUp, from: 0, count: f, width: c)
+            case "ffn_up": return rows(g.gateUp, from: f, count: f, width: c)
+            case "ffn_down": return g.down.array
             default: return []
             }
         }

@@ -4,7 +4,7 @@ import Llama
 
 /// Runs update steps on a model: micro-batched training forward and backward passes over objective items,
 /// gradient accumulation, global-norm clipping, AdamW at the scheduled rate, and the bookkeeping around them
-/// (tied head refresh, LoRA merged policy for sampling, frozen reference policy).
+/// (LoRA merged policy for sampling, frozen reference policy).
 ///
 /// One step at a time: callers serialize access (the class holds the gradients and activations it reuses).
 public final class PolicyTrainer: @unchecked Sendable {
@@ -75,13 +75,11 @@ public final class PolicyTrainer: @unchecked Sendable {
         return copy
     }
 
-    /// Re-derives what depends on the trained weights (tied head copy, merged LoRA policy); called after
-    /// every update and after loading weights or adapters from a checkpoint.
+    /// Re-derives what depends on the trained weights (the merged LoRA policy); called after every update
+    /// and after loading weights or adapters from a checkpoint. (A tied head shares the embedding's buffer.)
     public func weightsChanged() throws {
         if let adapters, let mergedPolicy {
             try adapters.merge(base: model.weights, into: mergedPolicy.weights, config: model.config)
-        } else {
-            model.weights.refreshTiedOutput(config: model.config)
         }
     }
 

@@ -1,13 +1,13 @@
 import LinearAlgebra
 
-/// Gradients of one block's parameters, shaped exactly like `LayerWeights` (input-major matrices).
+/// Gradients of one block's parameters, shaped exactly like `LayerWeights` ([out][in] matrices).
 public struct LayerGradients: Sendable {
     public let attentionNorm: FloatBuffer    // [C]
-    public let qkv: FloatBuffer              // [C, QKV]
-    public let attentionOutput: FloatBuffer  // [QD, C]
+    public let qkv: FloatBuffer              // [QKV, C]
+    public let attentionOutput: FloatBuffer  // [C, QD]
     public let ffnNorm: FloatBuffer          // [C]
-    public let gateUp: FloatBuffer           // [C, 2F]
-    public let down: FloatBuffer             // [F, C]
+    public let gateUp: FloatBuffer           // [2F, C]
+    public let down: FloatBuffer             // [C, F]
 }
 
 /// Gradients of every model parameter for full fine-tuning, accumulated over micro-batches until the
@@ -16,8 +16,8 @@ public final class LlamaGradients: @unchecked Sendable {
     public let tokenEmbedding: FloatBuffer  // [V, C]
     public let layers: [LayerGradients]
     public let outputNorm: FloatBuffer      // [C]
-    /// The untied head's gradient, input-major like `outputT`. [C, V]; nil when tied.
-    public let outputT: FloatBuffer?
+    /// The untied head's gradient. [V, C]; nil when tied.
+    public let output: FloatBuffer?
 
     /// Zeros shaped like the model's parameters.
     public init(config cfg: LlamaConfig) {
@@ -29,7 +29,7 @@ public final class LlamaGradients: @unchecked Sendable {
                            gateUp: FloatBuffer(count: c * 2 * cfg.ffnWidth), down: FloatBuffer(count: cfg.ffnWidth * c))
         }
         outputNorm = FloatBuffer(count: c)
-        outputT = cfg.tiedOutput ? nil : FloatBuffer(count: c * cfg.vocabSize)
+        output = cfg.tiedOutput ? nil : FloatBuffer(count: cfg.vocabSize * c)
     }
 
     /// Every tensor with its name, in the same order as `LlamaWeights.trainableTensors`.
@@ -41,7 +41,7 @@ public final class LlamaGradients: @unchecked Sendable {
                     (b + "ffn_norm", g.ffnNorm), (b + "gate_up", g.gateUp), (b + "ffn_down", g.down)]
         }
         out.append(("output_norm", outputNorm))
-        if let outputT { out.append(("output", outputT)) }
+        if let output { out.append(("output", output)) }
         return out
     }
 
@@ -51,8 +51,7 @@ public final class LlamaGradients: @unchecked Sendable {
 
 extension LlamaWeights {
     /// The parameters full fine-tuning updates, named and ordered like `LlamaGradients.tensors`.
-    /// With a tied head, `outputT` is not listed: it is a transposed copy of `tokenEmbedding`, refreshed by
-    /// `refreshTiedOutput()` after each update.
+    /// With a tied head, `output` is not listed: it is the `tokenEmbedding` buffer itself.
     public func trainableTensors(tied: Bool) -> [(name: String, buffer: FloatBuffer)] {
         var out: [(String, FloatBuffer)] = [("token_embd", tokenEmbedding)]
         for (l, w) in layers.enumerated() {
@@ -61,15 +60,8 @@ extension LlamaWeights {
                     (b + "ffn_norm", w.ffnNorm), (b + "gate_up", w.gateUp), (b + "ffn_down", w.down)]
         }
         out.append(("output_norm", outputNorm))
-        if !tied { out.append(("output", outputT)) }
+        if !tied { out.append(("output", output)) }
         return out
-    }
-
-    /// Rewrites the LM head copy from the (updated) token embedding when they are tied.
-    public func refreshTiedOutput(config cfg: LlamaConfig) {
-        guard cfg.tiedOutput else { return }
-        LlamaWeights.transpose(tokenEmbedding.pointer, rows: cfg.vocabSize, cols: cfg.width, into: outputT.pointer,
-                               ldd: cfg.vocabSize)
     }
 
     /// A deep copy (the frozen reference policy of full fine-tuning).
@@ -79,13 +71,14 @@ extension LlamaWeights {
             c.pointer.update(from: b.pointer, count: b.count)
             return c
         }
+        let embedding = dup(tokenEmbedding)
         return try LlamaWeights(
-            config: cfg, tokenEmbedding: dup(tokenEmbedding),
+            config: cfg, tokenEmbedding: embedding,
             layers: try layers.map {
                 try LayerWeights(config: cfg, attentionNorm: dup($0.attentionNorm), qkv: dup($0.qkv),
                                  attentionOutput: dup($0.attentionOutput), ffnNorm: dup($0.ffnNorm),
                                  gateUp: dup($0.gateUp), down: dup($0.down))
             },
-            outputNorm: dup(outputNorm), outputT: dup(outputT))
+            outputNorm: dup(outputNorm), output: output === tokenEmbedding ? embedding : dup(output))
     }
 }

@@ -53,24 +53,14 @@ extension LlamaModel {
                 row[batch.targetTokens[start + i]] += w
             }
             if let gradients {
-                if let dOutputT = gradients.outputT {
-                    // d(outputT) [C, V] += hiddenᵀ [C, R] · dlogits [R, V]
-                    BLAS.gemm(transA: true, transB: false, m: c, n: v, k: rows, a: a.gathered.pointer, lda: c,
-                              b: dLogits, ldb: v, beta: 1, c: dOutputT.pointer, ldc: v)
-                } else {
-                    // tied: d(embedding) [V, C] += dlogitsᵀ [V, R] · hidden [R, C]
-                    BLAS.gemm(transA: true, transB: false, m: v, n: c, k: rows, a: dLogits, lda: v,
-                              b: a.gathered.pointer, ldb: c, beta: 1, c: gradients.tokenEmbedding.pointer, ldc: c)
-                }
+                // d(head) [V, C] += dlogitsᵀ [V, R] · hidden [R, C]; tied, the head is the embedding.
+                let dHead = gradients.output ?? gradients.tokenEmbedding
+                BLAS.gemm(transA: true, transB: false, m: v, n: c, k: rows, a: dLogits, lda: v, b: a.gathered.pointer,
+                          ldb: c, beta: 1, c: dHead.pointer, ldc: c)
             }
-            // d(hidden) [R, C] = dlogits [R, V] · Headᵀ [V, C], into `gathered` (no longer needed).
-            if config.tiedOutput {
-                BLAS.gemm(transA: false, transB: false, m: rows, n: c, k: v, a: dLogits, lda: v,
-                          b: weights.tokenEmbedding.pointer, ldb: c, c: a.gathered.pointer, ldc: c)
-            } else {
-                BLAS.gemm(transA: false, transB: true, m: rows, n: c, k: v, a: dLogits, lda: v,
-                          b: weights.outputT.pointer, ldb: v, c: a.gathered.pointer, ldc: c)
-            }
+            // d(hidden) [R, C] = dlogits [R, V] · head [V, C], into `gathered` (no longer needed).
+            BLAS.gemm(transA: false, transB: false, m: rows, n: c, k: v, a: dLogits, lda: v, b: weights.output.pointer,
+                      ldb: c, c: a.gathered.pointer, ldc: c)
             for i in 0..<rows {
                 let dst = dHidden + batch.targetRows[start + i] * c, src = a.gathered.pointer + i * c
                 for k in 0..<c { dst[k] += src[k] }

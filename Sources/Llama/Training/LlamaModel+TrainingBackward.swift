@@ -46,37 +46,37 @@ extension LlamaModel {
             let attentionRstd = a.layer(a.attentionRstd, l, width: 1), ffnRstd = a.layer(a.ffnRstd, l, width: 1)
 
             // Feed-forward block (x_out = x_mid + hidden·Wdown, hidden = swiGLU(norm(x_mid)·Wgu)).
-            // dHidden [N, F] = dx [N, C] · Wdownᵀ
-            BLAS.gemm(transA: false, transB: true, m: n, n: f, k: c, a: dx, lda: c, b: w.down.pointer, ldb: c,
+            // dHidden [N, F] = dx [N, C] · Wdown [C, F]
+            BLAS.gemm(transA: false, transB: false, m: n, n: f, k: c, a: dx, lda: c, b: w.down.pointer, ldb: f,
                       c: a.dHidden.pointer, ldc: f)
             Kernels.swiGLU(gateUp: gateUp, rows: n, ffnWidth: f, out: a.hidden.pointer)
-            if let g {  // dWdown [F, C] += hiddenᵀ · dx
-                BLAS.gemm(transA: true, transB: false, m: f, n: c, k: n, a: a.hidden.pointer, lda: f, b: dx, ldb: c,
-                          beta: 1, c: g.down.pointer, ldc: c)
+            if let g {  // dWdown [C, F] += dxᵀ · hidden
+                BLAS.gemm(transA: true, transB: false, m: c, n: f, k: n, a: dx, lda: c, b: a.hidden.pointer, ldb: f,
+                          beta: 1, c: g.down.pointer, ldc: f)
             }
             lora(.down, x: a.hidden.pointer, dY: dx, dX: a.dHidden.pointer)
             Kernels.swiGLUBackward(dHidden: a.dHidden.pointer, gateUp: gateUp, rows: n, ffnWidth: f,
                                    dGateUp: a.dGateUp.pointer)
             Kernels.rmsNormRecompute(x: residualMid, gain: w.ffnNorm.pointer, rstd: ffnRstd, rows: n, width: c,
                                      out: a.normed.pointer)
-            if let g {  // dWgu [C, 2F] += normedᵀ · dGateUp
-                BLAS.gemm(transA: true, transB: false, m: c, n: 2 * f, k: n, a: a.normed.pointer, lda: c,
-                          b: a.dGateUp.pointer, ldb: 2 * f, beta: 1, c: g.gateUp.pointer, ldc: 2 * f)
+            if let g {  // dWgu [2F, C] += dGateUpᵀ · normed
+                BLAS.gemm(transA: true, transB: false, m: 2 * f, n: c, k: n, a: a.dGateUp.pointer, lda: 2 * f,
+                          b: a.normed.pointer, ldb: c, beta: 1, c: g.gateUp.pointer, ldc: c)
             }
-            // dNormed [N, C] = dGateUp [N, 2F] · Wguᵀ
-            BLAS.gemm(transA: false, transB: true, m: n, n: c, k: 2 * f, a: a.dGateUp.pointer, lda: 2 * f,
-                      b: w.gateUp.pointer, ldb: 2 * f, c: a.dNormed.pointer, ldc: c)
+            // dNormed [N, C] = dGateUp [N, 2F] · Wgu [2F, C]
+            BLAS.gemm(transA: false, transB: false, m: n, n: c, k: 2 * f, a: a.dGateUp.pointer, lda: 2 * f,
+                      b: w.gateUp.pointer, ldb: c, c: a.dNormed.pointer, ldc: c)
             for t in [LoRATarget.gate, .up] { lora(t, x: a.normed.pointer, dY: a.dGateUp.pointer, dX: a.dNormed.pointer) }
             Kernels.rmsNormBackward(dOut: a.dNormed.pointer, x: residualMid, gain: w.ffnNorm.pointer, rstd: ffnRstd,
                                     rows: n, width: c, dX: dx, dGain: g?.ffnNorm.pointer)
 
             // Attention block (x_mid = x_in + attention·Wo).
-            // dAttention [N, QD] = dx [N, C] · Woᵀ
-            BLAS.gemm(transA: false, transB: true, m: n, n: qd, k: c, a: dx, lda: c, b: w.attentionOutput.pointer,
-                      ldb: c, c: a.dAttention.pointer, ldc: qd)
-            if let g {  // dWo [QD, C] += attentionᵀ · dx
-                BLAS.gemm(transA: true, transB: false, m: qd, n: c, k: n, a: attention, lda: qd, b: dx, ldb: c,
-                          beta: 1, c: g.attentionOutput.pointer, ldc: c)
+            // dAttention [N, QD] = dx [N, C] · Wo [C, QD]
+            BLAS.gemm(transA: false, transB: false, m: n, n: qd, k: c, a: dx, lda: c, b: w.attentionOutput.pointer,
+                      ldb: qd, c: a.dAttention.pointer, ldc: qd)
+            if let g {  // dWo [C, QD] += dxᵀ · attention
+                BLAS.gemm(transA: true, transB: false, m: c, n: qd, k: n, a: dx, lda: c, b: attention, ldb: qd,
+                          beta: 1, c: g.attentionOutput.pointer, ldc: qd)
             }
             lora(.o, x: attention, dY: dx, dX: a.dAttention.pointer)
             trainingAttentionBackward(batch, qkv: qkv, dOut: a.dAttention.pointer, dQKV: a.dQKV.pointer,
@@ -85,13 +85,13 @@ extension LlamaModel {
                                  headDim: cfg.headDim, cos: a.cos.pointer, sin: a.sin.pointer)
             Kernels.rmsNormRecompute(x: residualIn, gain: w.attentionNorm.pointer, rstd: attentionRstd, rows: n,
                                      width: c, out: a.normed.pointer)
-            if let g {  // dWqkv [C, QKV] += normedᵀ · dQKV
-                BLAS.gemm(transA: true, transB: false, m: c, n: qkvw, k: n, a: a.normed.pointer, lda: c,
-                          b: a.dQKV.pointer, ldb: qkvw, beta: 1, c: g.qkv.pointer, ldc: qkvw)
+            if let g {  // dWqkv [QKV, C] += dQKVᵀ · normed
+                BLAS.gemm(transA: true, transB: false, m: qkvw, n: c, k: n, a: a.dQKV.pointer, lda: qkvw,
+                          b: a.normed.pointer, ldb: c, beta: 1, c: g.qkv.pointer, ldc: c)
             }
-            // dNormed [N, C] = dQKV [N, QKV] · Wqkvᵀ
-            BLAS.gemm(transA: false, transB: true, m: n, n: c, k: qkvw, a: a.dQKV.pointer, lda: qkvw,
-                      b: w.qkv.pointer, ldb: qkvw, c: a.dNormed.pointer, ldc: c)
+            // dNormed [N, C] = dQKV [N, QKV] · Wqkv [QKV, C]
+            BLAS.gemm(transA: false, transB: false, m: n, n: c, k: qkvw, a: a.dQKV.pointer, lda: qkvw,
+                      b: w.qkv.pointer, ldb: c, c: a.dNormed.pointer, ldc: c)
             for t in [LoRATarget.q, .k, .v] { lora(t, x: a.normed.pointer, dY: a.dQKV.pointer, dX: a.dNormed.pointer) }
             Kernels.rmsNormBackward(dOut: a.dNormed.pointer, x: residualIn, gain: w.attentionNorm.pointer,
                                     rstd: attentionRstd, rows: n, width: c, dX: dx, dGain: g?.attentionNorm.pointer)

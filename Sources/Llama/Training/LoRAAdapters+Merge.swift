@@ -11,7 +11,7 @@ extension LoRAAdapters {
                              gateUp: FloatBuffer(count: w.gateUp.count), down: FloatBuffer(count: w.down.count))
         }
         let merged = try LlamaWeights(config: cfg, tokenEmbedding: base.tokenEmbedding, layers: layers,
-                                      outputNorm: base.outputNorm, outputT: base.outputT)
+                                      outputNorm: base.outputNorm, output: base.output)
         try merge(base: base, into: merged, config: cfg)
         return merged
     }
@@ -38,9 +38,10 @@ extension LoRAAdapters {
                 case .gate, .up: matrix = out.gateUp
                 case .down: matrix = out.down
                 }
-                // W[:, col..<col+out] [in, out] += s · A [in, r] · B [r, out]
-                BLAS.gemm(transA: false, transB: false, m: g.inputs, n: g.outputs, k: r, alpha: s, a: m.a.pointer,
-                          lda: r, b: m.b.pointer, ldb: g.outputs, beta: 1, c: matrix.pointer + g.column, ldc: g.ld)
+                // W[row..<row+out, :] [out, in] += s · B [out, r] · A [r, in]
+                BLAS.gemm(transA: false, transB: false, m: g.outputs, n: g.inputs, k: r, alpha: s, a: m.b.pointer,
+                          lda: r, b: m.a.pointer, ldb: g.inputs, beta: 1, c: matrix.pointer + g.column * g.inputs,
+                          ldc: g.inputs)
             }
         }
     }

@@ -17,8 +17,9 @@ public enum LoRATarget: String, CaseIterable, Codable, Sendable, Comparable {
         }
     }
 
-    /// Where the adapted projection sits in our fused buffers: input and output widths, the first
-    /// output column inside the fused output, and that output's row stride.
+    /// Where the adapted projection sits in our fused buffers: input and output widths, the first output
+    /// column inside the fused output (= the first row inside the fused [out][in] weight), and the fused
+    /// output's row stride.
     public func geometry(_ cfg: LlamaConfig) -> (inputs: Int, outputs: Int, column: Int, ld: Int) {
         let c = cfg.width, qd = cfg.queryWidth, kvd = cfg.kvWidth, f = cfg.ffnWidth
         switch self {
@@ -65,7 +66,8 @@ public struct LoRAConfig: Sendable, Equatable, Codable {
     }
 }
 
-/// One adapter: A [in, r] and B [r, out], input-major like the base weights.
+/// One adapter in PEFT's layout (and the base weights' [out][in] convention): A = `lora_A.weight` [r, in],
+/// B = `lora_B.weight` [out, r]; the projection becomes y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ.
 public struct LoRAMatrices: Sendable {
     public let a: FloatBuffer
     public let b: FloatBuffer
@@ -85,8 +87,8 @@ public final class LoRAAdapters: @unchecked Sendable {
             LoRATarget.allCases.map { target in
                 guard config.targets.contains(target) else { return nil }
                 let g = target.geometry(cfg)
-                return LoRAMatrices(a: FloatBuffer(count: g.inputs * config.rank),
-                                    b: FloatBuffer(count: config.rank * g.outputs))
+                return LoRAMatrices(a: FloatBuffer(count: config.rank * g.inputs),
+                                    b: FloatBuffer(count: g.outputs * config.rank))
             }
         }
     }
