@@ -8,6 +8,7 @@ struct Grao: AsyncParsableCommand {
         commandName: "grao",
         abstract: "Align a language model with GRAO and its baselines, driven over HTTP.",
         version: "0.1.0",
-        subcommands: [ServeCommand.self, TokenizeCommand.self, LogProbsCommand.self, GenerateCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, TokenizeCommand.self, LogProbsCommand.self, GenerateCommand.self, BenchCommand.self,
+                      TrainBenchCommand.self]
     )
 }

@@ -104,3 +104,8 @@ public final class PolicyTrainer: @unchecked Sendable {
         return result
     }
 }
+
+extension PolicyTrainer {
+    /// Bytes of saved activations and of scratch held for the largest micro-batch so far.
+    public var activationBytes: (saved: Int, scratch: Int) { (activations.savedBytes, activations.scratchBytes) }
+}
