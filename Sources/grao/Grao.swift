@@ -9,6 +9,6 @@ struct Grao: AsyncParsableCommand {
         abstract: "Align a language model with GRAO and its baselines, driven over HTTP.",
         version: "0.1.0",
         subcommands: [ServeCommand.self, TokenizeCommand.self, LogProbsCommand.self, GenerateCommand.self, BenchCommand.self,
-                      TrainBenchCommand.self]
+                      TrainBenchCommand.self, TrainCommand.self]
     )
 }
