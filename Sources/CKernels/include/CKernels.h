@@ -2,3 +2,4 @@
 // and scalar Swift do poorly on this machine (see each header).
 #include "small_m.h"
 #include "vector_math.h"
+#include "attention_row.h"
