@@ -52,9 +52,36 @@ static void block_2x4(int rows, int k, const float *x, int ldx, const float *w0,
     }
 }
 
+// One input row against four weight rows (single-sequence decode): 4 accumulators, 5 loads per 4 FMAs.
+__attribute__((target("avx2,fma")))
+static void block_4x1(int k, const float *x, const float *w, int ldw, float *y, int count, int accumulate) {
+    const float *w0 = w, *w1 = count > 1 ? w + ldw : w, *w2 = count > 2 ? w + 2 * ldw : w, *w3 = count > 3 ? w + 3 * ldw : w;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    int p = 0;
+    for (; p + 8 <= k; p += 8) {
+        __m256 b = _mm256_loadu_ps(x + p);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + p), b, a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + p), b, a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + p), b, a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + p), b, a3);
+    }
+    float s[4] = {hsum(a0), hsum(a1), hsum(a2), hsum(a3)};
+    const float *ws[4] = {w0, w1, w2, w3};
+    for (; p < k; p++) {
+        for (int i = 0; i < 4; i++) s[i] += ws[i][p] * x[p];
+    }
+    for (int i = 0; i < count; i++) store(y + i, s[i], accumulate);
+}
+
 __attribute__((target("avx2,fma")))
 void grao_small_m_nt(int m, int k, const float *x, int ldx, const float *w, int ldw,
                      float *y, int ldy, int j0, int j1, int accumulate) {
+    if (m == 1) {
+        for (int j = j0; j < j1; j += 4) {
+            block_4x1(k, x, w + (long)j * ldw, ldw, y + j, j1 - j < 4 ? j1 - j : 4, accumulate);
+        }
+        return;
+    }
     for (int j = j0; j < j1; j += 2) {
         int two = j + 1 < j1;
         const float *w0 = w + (long)j * ldw, *w1 = two ? w0 + ldw : w0;

@@ -34,6 +34,7 @@ public struct GGUFError: Error, CustomStringConvertible, Equatable, Sendable {
         self.message = message
     }
 
+    /// One line for logs and HTTP error bodies: kind, offset when known, message.
     public var description: String {
         if let offset { return "GGUF \(kind.rawValue) at byte \(offset): \(message)" }
         return "GGUF \(kind.rawValue): \(message)"

@@ -42,11 +42,6 @@ public struct GGUFMetadata: Sendable {
         return entries[i]
     }
 
-    private func mismatch(_ entry: Entry, _ expected: String) -> GGUFError {
-        GGUFError(.typeMismatch, at: entry.offset,
-                  "metadata key '\(entry.key)' has type \(entry.value.type), expected \(expected)")
-    }
-
     /// A value stored exactly as uint32 (the type GGUF specifies for llama hyper-parameters).
     public func uint32(_ key: String) throws(GGUFError) -> UInt32 {
         let e = try entry(key)
@@ -85,33 +80,26 @@ public struct GGUFMetadata: Sendable {
     /// An array of strings (token lists, merges).
     public func stringArray(_ key: String) throws(GGUFError) -> [String] {
         let e = try entry(key)
-        guard case .array(.string, let items) = e.value else { throw mismatch(e, "array of string") }
-        return items.map { $0.stringValue! }
+        guard case .array(.string(let strings)) = e.value else { throw mismatch(e, "array of string") }
+        return strings
     }
 
     /// An array of any integer type as Ints (token types are int32, some converters write other widths).
     public func intArray(_ key: String) throws(GGUFError) -> [Int] {
         let e = try entry(key)
-        guard case .array(_, let items) = e.value else { throw mismatch(e, "array of integers") }
-        var out: [Int] = []
-        out.reserveCapacity(items.count)
-        for item in items {
-            guard let v = item.intValue else { throw mismatch(e, "array of integers") }
-            out.append(v)
-        }
-        return out
+        guard case .array(let a) = e.value, let values = a.intValues else { throw mismatch(e, "array of integers") }
+        return values
     }
 
     /// An array of float32/float64 values as Floats (token scores).
     public func floatArray(_ key: String) throws(GGUFError) -> [Float] {
         let e = try entry(key)
-        guard case .array(_, let items) = e.value else { throw mismatch(e, "array of floats") }
-        var out: [Float] = []
-        out.reserveCapacity(items.count)
-        for item in items {
-            guard let v = item.doubleValue else { throw mismatch(e, "array of floats") }
-            out.append(Float(v))
-        }
-        return out
+        guard case .array(let a) = e.value, let values = a.doubleValues else { throw mismatch(e, "array of floats") }
+        return values.map(Float.init)
+    }
+
+    private func mismatch(_ entry: Entry, _ expected: String) -> GGUFError {
+        let found = if case .array(let a) = entry.value { "array of \(a.elementType)" } else { "\(entry.value.type)" }
+        return GGUFError(.typeMismatch, at: entry.offset, "metadata key '\(entry.key)' has type \(found), expected \(expected)")
     }
 }

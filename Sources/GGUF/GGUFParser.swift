@@ -37,7 +37,8 @@ enum GGUFParser {
         let kvCount = try cursor.readCount("metadata key-value count", minimumSize: 13)
 
         var entries: [GGUFMetadata.Entry] = []
-        entries.reserveCapacity(kvCount)
+        // Reserve for what a header plausibly holds; more grows with the entries actually read.
+        entries.reserveCapacity(min(kvCount, 1024))
         var seenKeys = Set<String>()
         for i in 0..<kvCount {
             let keyOffset = cursor.offset
@@ -63,7 +64,7 @@ enum GGUFParser {
         }
 
         var infos: [(name: String, dims: [Int], type: GGMLType, relative: Int, bytes: Int, at: Int)] = []
-        infos.reserveCapacity(tensorCount)
+        infos.reserveCapacity(min(tensorCount, 4096))
         var seenNames = Set<String>()
         for i in 0..<tensorCount {
             let infoOffset = cursor.offset
@@ -174,21 +175,50 @@ enum GGUFParser {
         case .string:
             return .string(try cursor.readString(what))
         case .array:
-            let typeOffset = cursor.offset
-            guard depth < maxArrayNesting else {
-                throw GGUFError(.invalidValue, at: typeOffset, "\(what) nests arrays deeper than \(maxArrayNesting)")
-            }
-            let code = try cursor.read(UInt32.self, "element type of \(what)")
-            guard let elementType = GGUFValueType(rawValue: code) else {
-                throw GGUFError(.invalidValue, at: typeOffset, "\(what) is an array of unknown value type \(code)")
-            }
-            let count = try cursor.readCount("element count of \(what)", minimumSize: elementType.minimumEncodedSize)
-            var items: [GGUFValue] = []
-            items.reserveCapacity(count)
-            for _ in 0..<count {
-                items.append(try readValue(&cursor, type: elementType, what: what, depth: depth + 1))
-            }
-            return .array(elementType: elementType, items)
+            return .array(try readArray(&cursor, what: what, depth: depth))
+        }
+    }
+
+    /// An array payload: u32 element type, u64 count, elements. The count is bounded by the bytes left at the
+    /// element type's minimum size before anything is reserved, and storage is typed, so memory stays within a
+    /// small multiple of the bytes actually read.
+    private static func readArray(_ cursor: inout ByteCursor, what: String, depth: Int) throws(GGUFError) -> GGUFArray {
+        let typeOffset = cursor.offset
+        guard depth < maxArrayNesting else {
+            throw GGUFError(.invalidValue, at: typeOffset, "\(what) nests arrays deeper than \(maxArrayNesting)")
+        }
+        let code = try cursor.read(UInt32.self, "element type of \(what)")
+        guard let elementType = GGUFValueType(rawValue: code) else {
+            throw GGUFError(.invalidValue, at: typeOffset, "\(what) is an array of unknown value type \(code)")
+        }
+        let count = try cursor.readCount("element count of \(what)", minimumSize: elementType.minimumEncodedSize)
+        func many<T>(_ element: (inout ByteCursor) throws(GGUFError) -> T) throws(GGUFError) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(count)
+            for _ in 0..<count { out.append(try element(&cursor)) }
+            return out
+        }
+        switch elementType {
+        case .uint8: return .uint8(try many { c throws(GGUFError) in try c.read(UInt8.self, what) })
+        case .int8: return .int8(try many { c throws(GGUFError) in try c.read(Int8.self, what) })
+        case .uint16: return .uint16(try many { c throws(GGUFError) in try c.read(UInt16.self, what) })
+        case .int16: return .int16(try many { c throws(GGUFError) in try c.read(Int16.self, what) })
+        case .uint32: return .uint32(try many { c throws(GGUFError) in try c.read(UInt32.self, what) })
+        case .int32: return .int32(try many { c throws(GGUFError) in try c.read(Int32.self, what) })
+        case .uint64: return .uint64(try many { c throws(GGUFError) in try c.read(UInt64.self, what) })
+        case .int64: return .int64(try many { c throws(GGUFError) in try c.read(Int64.self, what) })
+        case .float32: return .float32(try many { c throws(GGUFError) in try c.readFloat(what) })
+        case .float64: return .float64(try many { c throws(GGUFError) in try c.readDouble(what) })
+        case .bool:
+            return .bool(try many { c throws(GGUFError) in
+                let at = c.offset
+                let raw = try c.read(UInt8.self, what)
+                guard raw <= 1 else { throw GGUFError(.invalidValue, at: at, "\(what) holds a bool with byte value \(raw)") }
+                return raw == 1
+            })
+        case .string: return .string(try many { c throws(GGUFError) in try c.readString(what) })
+        case .array:
+            return .array(try many { c throws(GGUFError) in try readArray(&c, what: what, depth: depth + 1) })
         }
     }
 

@@ -20,8 +20,8 @@ public enum GGUFValueType: UInt32, Sendable, CaseIterable {
 public enum GGUFValue: Sendable, Equatable {
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
     case uint64(UInt64), int64(Int64), float32(Float), float64(Double), bool(Bool), string(String)
-    /// A homogeneous array; `elementType` is kept so that empty arrays round-trip with their type.
-    case array(elementType: GGUFValueType, [GGUFValue])
+    /// A homogeneous array, stored compactly by element type.
+    case array(GGUFArray)
 
     /// The on-disk type of this value.
     public var type: GGUFValueType {
@@ -79,9 +79,80 @@ public enum GGUFValue: Sendable, Equatable {
         return nil
     }
 
-    /// The array elements, or nil for other types.
-    public var arrayValue: [GGUFValue]? {
-        if case .array(_, let items) = self { return items }
+    /// The array payload, or nil for other types.
+    public var arrayValue: GGUFArray? {
+        if case .array(let a) = self { return a }
         return nil
+    }
+}
+
+/// A metadata array. Typed storage keeps memory proportional to the file (a u8 array costs one byte per element,
+/// not one enum per element), so a hostile file cannot make the reader allocate many times its own size.
+public indirect enum GGUFArray: Sendable, Equatable {
+    case uint8([UInt8]), int8([Int8]), uint16([UInt16]), int16([Int16]), uint32([UInt32]), int32([Int32])
+    case uint64([UInt64]), int64([Int64]), float32([Float]), float64([Double]), bool([Bool]), string([String])
+    /// Arrays of arrays; each inner array has its own element type.
+    case array([GGUFArray])
+
+    /// Type of the elements.
+    public var elementType: GGUFValueType {
+        switch self {
+        case .uint8: .uint8
+        case .int8: .int8
+        case .uint16: .uint16
+        case .int16: .int16
+        case .uint32: .uint32
+        case .int32: .int32
+        case .uint64: .uint64
+        case .int64: .int64
+        case .float32: .float32
+        case .float64: .float64
+        case .bool: .bool
+        case .string: .string
+        case .array: .array
+        }
+    }
+
+    /// Number of elements.
+    public var count: Int {
+        switch self {
+        case .uint8(let a): a.count
+        case .int8(let a): a.count
+        case .uint16(let a): a.count
+        case .int16(let a): a.count
+        case .uint32(let a): a.count
+        case .int32(let a): a.count
+        case .uint64(let a): a.count
+        case .int64(let a): a.count
+        case .float32(let a): a.count
+        case .float64(let a): a.count
+        case .bool(let a): a.count
+        case .string(let a): a.count
+        case .array(let a): a.count
+        }
+    }
+
+    /// The elements as Ints when this is an integer array whose values all fit; nil otherwise.
+    public var intValues: [Int]? {
+        switch self {
+        case .uint8(let a): a.map(Int.init)
+        case .int8(let a): a.map(Int.init)
+        case .uint16(let a): a.map(Int.init)
+        case .int16(let a): a.map(Int.init)
+        case .uint32(let a): a.map(Int.init)
+        case .int32(let a): a.map(Int.init)
+        case .int64(let a): a.map(Int.init)
+        case .uint64(let a): a.allSatisfy { $0 <= UInt64(Int.max) } ? a.map { Int($0) } : nil
+        default: nil
+        }
+    }
+
+    /// The elements as Doubles when this is a float array; nil otherwise.
+    public var doubleValues: [Double]? {
+        switch self {
+        case .float32(let a): a.map(Double.init)
+        case .float64(let a): a
+        default: nil
+        }
     }
 }

@@ -15,7 +15,7 @@ public struct GGUFWriter: Sendable {
     }
 
     /// GGUF version to write (2 or 3; the layout is identical, only the number differs).
-    public var version: Int
+    public let version: Int
     /// Data alignment; written as `general.alignment` when it is not the default 32.
     public let alignment: Int
     private var entries: [(key: String, value: GGUFValue)] = []
@@ -35,9 +35,6 @@ public struct GGUFWriter: Sendable {
     /// Sets a metadata value, replacing an earlier one with the same key (keys keep their first position).
     public mutating func set(_ key: String, _ value: GGUFValue) throws(GGUFError) {
         if key == "general.alignment" { throw GGUFError(.badArgument, "set the alignment through init(alignment:)") }
-        guard Self.isHomogeneous(value) else {
-            throw GGUFError(.badArgument, "metadata '\(key)': array elements must all have the declared element type")
-        }
         if let i = entries.firstIndex(where: { $0.key == key }) {
             entries[i].value = value
         } else {
@@ -116,12 +113,6 @@ public struct GGUFWriter: Sendable {
         }
     }
 
-    /// Arrays must hold only elements of their declared type, or the file would not parse back.
-    private static func isHomogeneous(_ value: GGUFValue) -> Bool {
-        guard case .array(let elementType, let items) = value else { return true }
-        return items.allSatisfy { $0.type == elementType && isHomogeneous($0) }
-    }
-
     private func padded(_ n: Int) -> Int { (n + alignment - 1) / alignment * alignment }
 
     private func appendString(_ s: String, to out: inout [UInt8]) {
@@ -144,10 +135,27 @@ public struct GGUFWriter: Sendable {
         case .float64(let v): appendLittleEndian(v.bitPattern, to: &out)
         case .bool(let v): out.append(v ? 1 : 0)
         case .string(let s): appendString(s, to: &out)
-        case .array(let elementType, let items):
-            appendLittleEndian(elementType.rawValue, to: &out)
-            appendLittleEndian(UInt64(items.count), to: &out)
-            for item in items { appendValue(item, to: &out) }
+        case .array(let array): appendArray(array, to: &out)
+        }
+    }
+
+    private func appendArray(_ array: GGUFArray, to out: inout [UInt8]) {
+        appendLittleEndian(array.elementType.rawValue, to: &out)
+        appendLittleEndian(UInt64(array.count), to: &out)
+        switch array {
+        case .uint8(let a): out.append(contentsOf: a)
+        case .int8(let a): for v in a { out.append(UInt8(bitPattern: v)) }
+        case .uint16(let a): for v in a { appendLittleEndian(v, to: &out) }
+        case .int16(let a): for v in a { appendLittleEndian(v, to: &out) }
+        case .uint32(let a): for v in a { appendLittleEndian(v, to: &out) }
+        case .int32(let a): for v in a { appendLittleEndian(v, to: &out) }
+        case .uint64(let a): for v in a { appendLittleEndian(v, to: &out) }
+        case .int64(let a): for v in a { appendLittleEndian(v, to: &out) }
+        case .float32(let a): for v in a { appendLittleEndian(v.bitPattern, to: &out) }
+        case .float64(let a): for v in a { appendLittleEndian(v.bitPattern, to: &out) }
+        case .bool(let a): for v in a { out.append(v ? 1 : 0) }
+        case .string(let a): for v in a { appendString(v, to: &out) }
+        case .array(let a): for v in a { appendArray(v, to: &out) }
         }
     }
 }

@@ -13,17 +13,45 @@ extension BPETokenizer {
             case .special(let id):
                 out.append(id)
             case .text(let range):
-                let scalars = Array(String(decoding: bytes[range], as: UTF8.self).unicodeScalars)
-                var wordBytes: [UInt8] = []
+                let (scalars, offsets) = Self.scalars(of: bytes, in: range)
                 for word in preTokenizer.split(scalars) {
-                    wordBytes.removeAll(keepingCapacity: true)
-                    for scalar in scalars[word] { wordBytes.append(contentsOf: UTF8.encode(scalar)!) }
-                    merger.encode(wordBytes, byteTokens: byteTokens, merges: merges, into: &out)
+                    merger.encode(bytes[offsets[word.lowerBound]..<offsets[word.upperBound]], byteTokens: byteTokens,
+                                  merges: merges, into: &out)
                 }
             }
         }
         if addSpecialTokens && configuration.addEOS, let eos = configuration.eosId { out.append(eos) }
         return out
+    }
+
+    /// The scalars of a valid UTF-8 range and the byte offset where each starts (plus the end offset), so words can
+    /// be cut from the bytes without re-encoding. The bytes come from a Swift String: they are valid UTF-8, and the
+    /// special-token cuts fall on character boundaries (UTF-8 is self-synchronising).
+    static func scalars(of bytes: [UInt8], in range: Range<Int>) -> ([Unicode.Scalar], [Int]) {
+        var scalars: [Unicode.Scalar] = []
+        var offsets: [Int] = []
+        scalars.reserveCapacity(range.count)
+        offsets.reserveCapacity(range.count + 1)
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let lead = UInt32(bytes[i])
+            var value: UInt32
+            var length: Int
+            switch lead {
+            case ..<0x80: value = lead; length = 1
+            case ..<0xE0: value = lead & 0x1F; length = 2
+            case ..<0xF0: value = lead & 0x0F; length = 3
+            default: value = lead & 0x07; length = 4
+            }
+            for k in 1..<max(length, 1) where i + k < range.upperBound {
+                value = value << 6 | UInt32(bytes[i + k] & 0x3F)
+            }
+            offsets.append(i)
+            scalars.append(Unicode.Scalar(value) ?? "\u{FFFD}")
+            i += length
+        }
+        offsets.append(range.upperBound)
+        return (scalars, offsets)
     }
 
     enum Fragment: Equatable {
@@ -76,14 +104,14 @@ struct Merger {
     private var next: [Int32] = []
     private var heap = PairHeap()
 
-    mutating func encode(_ bytes: [UInt8], byteTokens: [Int32], merges: [UInt64: BPETokenizer.Merge],
+    mutating func encode(_ bytes: ArraySlice<UInt8>, byteTokens: [Int32], merges: [UInt64: BPETokenizer.Merge],
                          into out: inout [Int]) {
         let n = bytes.count
         guard n > 0 else { return }
         ids.removeAll(keepingCapacity: true)
         prev.removeAll(keepingCapacity: true)
         next.removeAll(keepingCapacity: true)
-        for (i, b) in bytes.enumerated() {
+        for (i, b) in zip(0..., bytes) {
             ids.append(byteTokens[Int(b)])
             prev.append(Int32(i - 1))
             next.append(i + 1 < n ? Int32(i + 1) : -1)

@@ -119,12 +119,14 @@ public struct BPETokenizer: Sendable {
         var mergeTable: [UInt64: Merge] = [:]
         mergeTable.reserveCapacity(merges.count)
         for (rank, merge) in merges.enumerated() {
-            // Split at the first space after the first character: the left side is never empty.
-            let u = merge.unicodeScalars
-            guard !u.isEmpty, let space = u.dropFirst().firstIndex(of: " ") else {
+            // Split at the first space after the first byte (as llama.cpp does; the byte-level alphabet spells a
+            // space as "Ġ", so a raw space is only ever the separator).
+            let utf8 = merge.utf8
+            guard let space = utf8.dropFirst().firstIndex(of: 0x20) else {
                 throw TokenizationError(.invalidMerge, "merge \(rank) '\(merge)' is not two tokens separated by a space")
             }
-            let left = String(u[u.startIndex..<space]), right = String(u[u.index(after: space)...])
+            let left = String(decoding: utf8[..<space], as: UTF8.self)
+            let right = String(decoding: utf8[utf8.index(after: space)...], as: UTF8.self)
             guard let l = idOfText[left], let r = idOfText[right], let m = idOfText[left + right] else {
                 throw TokenizationError(.invalidMerge, "merge \(rank) '\(merge)': '\(left)', '\(right)' or "
                                             + "'\(left + right)' is not in the vocabulary")

@@ -19,11 +19,11 @@ enum ByteLevel {
         return table
     }()
 
-    /// Inverse of `scalarOfByte`.
-    static let byteOfScalar: [UInt32: UInt8] = {
-        var map: [UInt32: UInt8] = [:]
-        for (byte, scalar) in scalarOfByte.enumerated() { map[scalar.value] = UInt8(byte) }
-        return map
+    /// Inverse of `scalarOfByte`, indexed by code point (all of them are below 324); -1 outside the alphabet.
+    static let byteOfScalar: [Int16] = {
+        var table = [Int16](repeating: -1, count: 324)
+        for (byte, scalar) in scalarOfByte.enumerated() { table[Int(scalar.value)] = Int16(byte) }
+        return table
     }()
 
     /// The byte-level text of `bytes` (how vocabulary entries spell them).
@@ -38,8 +38,9 @@ enum ByteLevel {
         var out: [UInt8] = []
         out.reserveCapacity(text.unicodeScalars.count)
         for scalar in text.unicodeScalars {
-            guard let b = byteOfScalar[scalar.value] else { return nil }
-            out.append(b)
+            let v = Int(scalar.value)
+            guard v < byteOfScalar.count, byteOfScalar[v] >= 0 else { return nil }
+            out.append(UInt8(byteOfScalar[v]))
         }
         return out
     }

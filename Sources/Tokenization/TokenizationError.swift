@@ -22,5 +22,6 @@ public struct TokenizationError: Error, CustomStringConvertible, Equatable, Send
         self.message = message
     }
 
+    /// One line for logs and HTTP error bodies: kind and message.
     public var description: String { "tokenizer \(kind.rawValue): \(message)" }
 }

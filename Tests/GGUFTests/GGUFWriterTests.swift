@@ -10,13 +10,14 @@ import Testing
         ("t.u64", .uint64(UInt64.max)), ("t.i64", .int64(Int64.min)),
         ("t.f32", .float32(-1.5e-5)), ("t.f64", .float64(Double.pi)), ("t.true", .bool(true)), ("t.false", .bool(false)),
         ("t.str", .string("héllo ✓ 世界 👩‍💻")), ("t.empty", .string("")),
-        ("t.strs", .array(elementType: .string, [.string("a"), .string(""), .string("Ġthe")])),
-        ("t.i32s", .array(elementType: .int32, [.int32(1), .int32(-2)])),
-        ("t.none", .array(elementType: .float64, [])),
-        ("t.nested", .array(elementType: .array, [
-            .array(elementType: .uint8, [.uint8(1), .uint8(2)]),
-            .array(elementType: .string, [.string("x")]),
-        ])),
+        ("t.strs", .array(.string(["a", "", "Ġthe"]))),
+        ("t.i32s", .array(.int32([1, -2]))),
+        ("t.none", .array(.float64([]))),
+        ("t.u8s", .array(.uint8([0, 255]))), ("t.i8s", .array(.int8([-128, 127]))),
+        ("t.u16s", .array(.uint16([65535]))), ("t.i16s", .array(.int16([-1]))), ("t.u32s", .array(.uint32([7]))),
+        ("t.u64s", .array(.uint64([UInt64.max]))), ("t.i64s", .array(.int64([Int64.min]))),
+        ("t.f32s", .array(.float32([1.5, -0.25]))), ("t.bools", .array(.bool([true, false]))),
+        ("t.nested", .array(.array([.uint8([1, 2]), .string(["x"]), .array([.bool([])])]))),
     ]
 
     @Test(arguments: [(3, 32), (2, 32), (3, 64), (3, 1)])
@@ -44,6 +45,11 @@ import Testing
             #expect(back == direct)
         }
         #expect(try file.dequantize(file.requireTensor(named: "scalarish")) == [42])
+        // Raw access hands back exactly the encoded blocks.
+        let q4 = try file.requireTensor(named: "w.Q4_1")
+        #expect(file.withRawBytes(of: q4) { Array($0) } == (try GGMLType.q4_1.quantize(values)))
+        #expect(file.tensor(named: "absent") == nil)
+        #expect(throws: GGUFError.self) { try file.requireTensor(named: "absent") }
     }
 
     /// Typed accessors: right types succeed, wrong types and missing keys name the key.
@@ -58,6 +64,10 @@ import Testing
         #expect(try m.bool("t.true"))
         #expect(try m.stringArray("t.strs") == ["a", "", "Ġthe"])
         #expect(try m.intArray("t.i32s") == [1, -2])
+        #expect(try m.intArray("t.u8s") == [0, 255])
+        #expect(try m.floatArray("t.f32s") == [1.5, -0.25])
+        #expect(throws: GGUFError.self) { try m.intArray("t.u64s") }  // does not fit an Int
+        #expect(throws: GGUFError.self) { try m.stringArray("t.i32s") }
         #expect(throws: GGUFError.self) { try m.int("t.u64") }  // does not fit an Int
         do {
             _ = try m.uint32("t.i32")
@@ -79,7 +89,6 @@ import Testing
         #expect(throws: GGUFError.self) { try GGUFWriter(alignment: 48) }
         #expect(throws: GGUFError.self) { try GGUFWriter(version: 1) }
         #expect(throws: GGUFError.self) { try writer.set("general.alignment", .uint32(64)) }
-        #expect(throws: GGUFError.self) { try writer.set("a", .array(elementType: .int32, [.uint8(1)])) }
         #expect(throws: GGUFError.self) { try writer.addTensor(name: "q", dims: [31], type: .q8_0, values: .init(repeating: 0, count: 31)) }
         #expect(throws: GGUFError.self) { try writer.addTensor(name: "q", dims: [4], type: .f32, values: [1, 2, 3]) }
         try writer.addTensor(name: "q", dims: [2], type: .f32, values: [1, 2])

@@ -35,7 +35,7 @@ func parseError(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocat
     static func smallFile() throws -> [UInt8] {
         var w = try GGUFWriter()
         try w.set("general.architecture", .string("llama"))
-        try w.set("tokenizer.ggml.tokens", .array(elementType: .string, [.string("a"), .string("b")]))
+        try w.set("tokenizer.ggml.tokens", .array(.string(["a", "b"])))
         try w.set("llama.block_count", .uint32(2))
         try w.addTensor(name: "a", dims: [32, 2], type: .q8_0, values: .init(repeating: 1, count: 64))
         try w.addTensor(name: "b", dims: [4], type: .f32, values: [1, 2, 3, 4])
@@ -181,5 +181,23 @@ func parseError(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocat
         #expect(dup?.kind == .duplicateTensor && dup?.offset == 24 + 8 + 1 + 4 + 8 + 4 + 8)
         let overlap = parseError(two("b", offset: 32))
         #expect(overlap?.kind == .badTensor && overlap?.message.contains("overlaps") == true)
+    }
+}
+
+extension HostileFileTests {
+    /// A file that is one large u8 array parses into one byte per element (typed storage), and a count larger than
+    /// the bytes left is refused before any allocation.
+    @Test func largeArraysStayCompact() throws {
+        var r = RawGGUF.header(kvs: 1)
+        r.str("blob"); r.u32(GGUFValueType.array.rawValue); r.u32(GGUFValueType.uint8.rawValue); r.u64(1 << 20)
+        r.raw(.init(repeating: 7, count: 1 << 20))
+        let file = try GGUFFile(bytes: r.bytes)
+        guard case .array(.uint8(let bytes)) = file.metadata["blob"] else {
+            Issue.record("expected a u8 array")
+            return
+        }
+        #expect(bytes.count == 1 << 20 && bytes.allSatisfy { $0 == 7 })
+        r.bytes.removeLast()
+        #expect(parseError(r.bytes)?.kind == .truncated)
     }
 }
