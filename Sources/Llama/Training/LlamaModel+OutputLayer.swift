@@ -1,4 +1,3 @@
-import Foundation
 import LinearAlgebra
 
 /// The LM head fused with log-softmax, over chunks of target rows: a chunk's logits [R, V] live only while
@@ -48,8 +47,9 @@ extension LlamaModel {
             for i in 0..<rows {
                 let row = dLogits + i * v
                 let w = targetWeights[start + i]
-                let lse = Float(a.logSumExp[start + i])
-                for j in 0..<v { row[j] = -w * Foundation.exp(row[j] - lse) }
+                // softmax_j = exp(logit_j − lse) with the vectorized exp, then dlogits_j = −w·softmax_j.
+                _ = VectorMath.expSum(row, count: v, shift: Float(a.logSumExp[start + i]), out: row)
+                for j in 0..<v { row[j] *= -w }
                 row[batch.targetTokens[start + i]] += w
             }
             if let gradients {
