@@ -30,7 +30,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
 
         // Numerics and the model.
-        .target(name: "LinearAlgebra", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+        .target(name: "CKernels"),  // AVX2/FMA small-batch matrix kernels, dispatched at run time
+        .target(name: "LinearAlgebra", dependencies: ["CBLAS", "CKernels"], swiftSettings: swiftSettings),
         .target(name: "GGUF", swiftSettings: swiftSettings),
         .target(name: "Tokenization", swiftSettings: swiftSettings),
         .target(name: "Llama", dependencies: ["LinearAlgebra", "GGUF", "Tokenization"], swiftSettings: swiftSettings),
@@ -41,13 +42,13 @@ let package = Package(
                 swiftSettings: swiftSettings),
 
         // Alignment objectives, optimizer and (later) the trainer.
-        .target(name: "Alignment", swiftSettings: swiftSettings),
+        .target(name: "Alignment", dependencies: ["Llama"], swiftSettings: swiftSettings),
 
         // The executable: CLI and wiring.
         .executableTarget(
             name: "grao",
             dependencies: [
-                "HTTP", "Llama", "Rewards",
+                "HTTP", "Llama", "Rewards", "Alignment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -65,7 +66,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "CurlClientTests", dependencies: ["CurlClient"], swiftSettings: swiftSettings),
         .testTarget(name: "RewardsTests", dependencies: ["Rewards"], swiftSettings: swiftSettings),
-        .testTarget(name: "AlignmentTests", dependencies: ["Alignment"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Llama"], swiftSettings: swiftSettings),
         .testTarget(name: "GraoCLITests", dependencies: ["grao"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,17 +1,43 @@
-/// The one matrix product the model is made of: Y[m×n] = X[m×k] · W[k×n] (+ Y when accumulating),
-/// with the weight stored input-major `[in=k][out=n]`. That layout lets one-row products (single
-/// sequence decode) use gemv with a transposed matrix, which reads the weights in the fastest order,
-/// and makes small-batch decode an NN sgemm, which OpenBLAS runs faster than NT for few rows.
+import CKernels
+import Dispatch
+
+/// The one matrix product the model is made of: Y[m×n] = X[m×k] · Wᵀ (+ Y when accumulating), with
+/// the weight stored `[out = n][in = k]` as in GGUF and PyTorch.
+///
+/// Few rows (decode: one row per active sequence) go to the AVX2/FMA kernel in `CKernels`, split over
+/// `BLAS.threadCount` threads by output columns: it reads each weight once, where OpenBLAS 0.3.21
+/// first packs the whole matrix (and runs one-row sgemm 2-4x slower than gemv). Many rows (prefill,
+/// teacher forcing) go to OpenBLAS sgemm, which is near peak there.
 public enum Linear {
-    /// Y[m×n] (=|+=) X[m×k] · W[k×n]; X and Y contiguous with row strides `ldx` / `ldy`.
+    /// Up to this many rows use the small-batch kernel (when the CPU has AVX2 and FMA).
+    public static let smallBatchLimit = 16
+    /// Whether the small-batch kernel can run on this CPU (checked once).
+    public static let smallBatchAvailable = grao_small_m_available() != 0
+
+    /// Y[m×n] (=|+=) X[m×k] · Wᵀ; X and Y with row strides `ldx` / `ldy`, W contiguous [n][k].
     public static func forward(
         m: Int, k: Int, n: Int, x: UnsafePointer<Float>, ldx: Int, w: UnsafePointer<Float>,
         y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool = false
     ) {
-        if m == 1 {
-            BLAS.gemv(trans: true, rows: k, cols: n, a: w, lda: n, x: x, beta: accumulate ? 1 : 0, y: y)
+        if m == 0 || n == 0 { return }
+        if m <= smallBatchLimit && smallBatchAvailable {
+            // Threads only pay off beyond ~64k weights (a 576×576 matrix is 330k).
+            let threads = n * k >= 65536 ? max(1, BLAS.threadCount) : 1
+            let chunk = ((n + threads - 1) / threads + 1) & ~1  // even, so the kernel's row pairs stay whole
+            let xs = Int(bitPattern: x), ws = Int(bitPattern: w), ys = Int(bitPattern: y)  // Sendable captures
+            let run: @Sendable (Int) -> Void = { t in
+                let j0 = min(t * chunk, n), j1 = min(j0 + chunk, n)
+                if j0 < j1 {
+                    grao_small_m_nt(Int32(m), Int32(k), UnsafePointer(bitPattern: xs), Int32(ldx),
+                                    UnsafePointer(bitPattern: ws), Int32(k), UnsafeMutablePointer(bitPattern: ys),
+                                    Int32(ldy), Int32(j0), Int32(j1), accumulate ? 1 : 0)
+                }
+            }
+            if threads == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: run) }
+        } else if m == 1 {
+            BLAS.gemv(trans: false, rows: n, cols: k, a: w, lda: k, x: x, beta: accumulate ? 1 : 0, y: y)
         } else {
-            BLAS.gemm(transA: false, transB: false, m: m, n: n, k: k, a: x, lda: ldx, b: w, ldb: n,
+            BLAS.gemm(transA: false, transB: true, m: m, n: n, k: k, a: x, lda: ldx, b: w, ldb: k,
                       beta: accumulate ? 1 : 0, c: y, ldc: ldy)
         }
     }

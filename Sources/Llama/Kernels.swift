@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// The element-wise and row-wise layers of the forward pass as plain loops over flat buffers
 /// (llm.c style), one function per layer, so that a backward pass can be added next to each.
@@ -62,8 +63,8 @@ public enum Kernels {
     public static func swiGLU(gateUp: UnsafePointer<Float>, rows: Int, ffnWidth f: Int,
                               out: UnsafeMutablePointer<Float>) {  // gateUp [N, 2F], out [N, F]
         for n in 0..<rows {
-            let g = gateUp + n * 2 * f, u = g + f, o = out + n * f
-            for j in 0..<f { o[j] = g[j] / (1 + Foundation.exp(-g[j])) * u[j] }
+            let g = gateUp + n * 2 * f
+            VectorMath.siluMul(gate: g, up: g + f, out: out + n * f, count: f)
         }
     }
 
@@ -72,13 +73,8 @@ public enum Kernels {
     public static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int, rowWidth: Int) {
         var maxValue = -Float.infinity
         for t in 0..<count { maxValue = max(maxValue, row[t]) }
-        var sum: Float = 0
-        for t in 0..<count {
-            let e = Foundation.exp(row[t] - maxValue)
-            row[t] = e
-            sum += e
-        }
-        let inverse = 1 / sum
+        let sum = VectorMath.expSum(row, count: count, shift: maxValue, out: row)
+        let inverse = Float(1 / sum)
         for t in 0..<count { row[t] *= inverse }
         for t in count..<rowWidth { row[t] = 0 }
     }
@@ -87,8 +83,6 @@ public enum Kernels {
     public static func logSumExp(_ row: UnsafePointer<Float>, count: Int) -> Double {
         var maxValue = -Float.infinity
         for i in 0..<count { maxValue = max(maxValue, row[i]) }
-        var sum: Double = 0
-        for i in 0..<count { sum += Double(Foundation.exp(row[i] - maxValue)) }
-        return Double(maxValue) + Foundation.log(sum)
+        return Double(maxValue) + Foundation.log(VectorMath.expSum(row, count: count, shift: maxValue, out: nil))
     }
 }

@@ -6,9 +6,11 @@ extension LlamaModel {
     /// `cache.count`), whose keys and values the caller has already written into the cache. Reads q
     /// from `scratch.qkv`, writes the concatenated heads into `scratch.attention`.
     ///
-    /// Products go through BLAS with leading dimensions that pick one head out of the interleaved
-    /// rows; a forked cache contributes one product per segment (parent prefix, then own positions).
-    func attention(layer: Int, cache: KVCache, rowStart: Int, rows n: Int, scratch s: ForwardWorkspace) {
+    /// `scores` has room for max(rows, 1) × T floats. Prefill products go through BLAS with leading
+    /// dimensions that pick one head out of the interleaved rows; a forked cache contributes one
+    /// product per segment (parent prefix, then own positions).
+    func attention(layer: Int, cache: KVCache, rowStart: Int, rows n: Int, scratch s: ForwardWorkspace,
+                   scores: UnsafeMutablePointer<Float>) {
         if n == 0 { return }
         let cfg = config
         let hd = cfg.headDim, qkvw = cfg.qkvWidth, qd = cfg.queryWidth, kvd = cfg.kvWidth
@@ -17,27 +19,26 @@ extension LlamaModel {
         let total = p0 + n  // T: positions visible to the last row
         let segments = cache.segments(layer: layer, total: total)
         let scale = Float(1 / Double(hd).squareRoot())
-        let scores = s.scores.pointer
 
         if n == 1 {
-            // Decode: the `group` query heads sharing a KV head are adjacent in the q row, so they form
-            // one [group, HD] matrix and one product per segment serves all of them.
-            let q = s.qkv.pointer + rowStart * qkvw  // [group·NKV, HD] within the row
+            // Decode: one query row; per head, dot products with the cached keys, softmax, weighted sum
+            // of the cached values (AttentionRow: cheaper than BLAS calls at this size).
+            let q = s.qkv.pointer + rowStart * qkvw  // [NH, HD] within the row
             let out = s.attention.pointer + rowStart * qd
-            for kvh in 0..<cfg.kvHeadCount {
-                let qg = q + kvh * group * hd  // [group, HD]
+            for h in 0..<cfg.headCount {
+                let kvh = h / group
                 var offset = 0
                 for segment in segments {
-                    BLAS.gemm(transA: false, transB: true, m: group, n: segment.length, k: hd, alpha: scale,
-                              a: qg, lda: hd, b: segment.keys + kvh * hd, ldb: kvd, c: scores + offset, ldc: total)
+                    AttentionRow.dots(q: q + h * hd, keys: segment.keys + kvh * hd, ld: kvd, count: segment.length,
+                                      headDim: hd, scale: scale, scores: scores + offset)
                     offset += segment.length
                 }
-                for g in 0..<group { Kernels.softmax(scores + g * total, count: total, rowWidth: total) }
+                Kernels.softmax(scores, count: total, rowWidth: total)
+                (out + h * hd).update(repeating: 0, count: hd)
                 offset = 0
-                for (index, segment) in segments.enumerated() {
-                    BLAS.gemm(transA: false, transB: false, m: group, n: hd, k: segment.length,
-                              a: scores + offset, lda: total, b: segment.values + kvh * hd, ldb: kvd,
-                              beta: index == 0 ? 0 : 1, c: out + kvh * group * hd, ldc: hd)
+                for segment in segments {
+                    AttentionRow.weightedSum(weights: scores + offset, values: segment.values + kvh * hd, ld: kvd,
+                                             count: segment.length, headDim: hd, out: out + h * hd)
                     offset += segment.length
                 }
             }

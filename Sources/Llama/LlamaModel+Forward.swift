@@ -1,7 +1,8 @@
+import Dispatch
 import LinearAlgebra
 
 /// Tokens to append to one sequence in a forward pass.
-public struct BatchEntry {
+public struct BatchEntry: Sendable {
     /// The sequence's cache; the tokens go at positions `cache.count...`.
     public let cache: KVCache
     /// Token ids to feed, in order.
@@ -82,8 +83,11 @@ extension LlamaModel {
         let n = tokens.count
         let group = cfg.headCount / cfg.kvHeadCount
         let scoreCount = entries.map { max($0.tokens.count, group) * ($0.cache.count + $0.tokens.count) }.max() ?? 0
+        // Pure decode steps of several sequences run attention on several threads (prefill attention
+        // is BLAS, which threads itself).
+        let threads = entries.count > 1 && entries.allSatisfy({ $0.tokens.count == 1 }) ? max(1, BLAS.threadCount) : 1
         let s = workspace
-        s.reserve(config: cfg, rows: n, scoreCount: scoreCount)
+        s.reserve(config: cfg, rows: n, scoreCount: scoreCount * threads)
         if n == 0 { return s.normed }
         let c = cfg.width, qkvw = cfg.qkvWidth, qd = cfg.queryWidth, kvd = cfg.kvWidth, f = cfg.ffnWidth
 
@@ -97,6 +101,7 @@ extension LlamaModel {
             Linear.forward(m: n, k: c, n: qkvw, x: s.normed.pointer, w: layer.qkv.pointer, y: s.qkv.pointer)
             Kernels.rope(s.qkv.pointer, rows: n, ld: qkvw, heads: cfg.headCount + cfg.kvHeadCount,
                          headDim: cfg.headDim, cos: s.cos.pointer, sin: s.sin.pointer)
+            var rowStarts: [Int] = []
             var row = 0
             for entry in entries {
                 let count = entry.tokens.count
@@ -106,8 +111,23 @@ extension LlamaModel {
                     slot.keys.update(from: source, count: kvd)
                     slot.values.update(from: source + kvd, count: kvd)
                 }
-                attention(layer: l, cache: entry.cache, rowStart: row, rows: count, scratch: s)
+                rowStarts.append(row)
                 row += count
+            }
+            let starts = rowStarts
+            if threads > 1 {
+                // Decode step: sequences are independent; each thread has its own score rows.
+                DispatchQueue.concurrentPerform(iterations: threads) { t in
+                    for e in stride(from: t, to: entries.count, by: threads) {
+                        attention(layer: l, cache: entries[e].cache, rowStart: starts[e], rows: entries[e].tokens.count,
+                                  scratch: s, scores: s.scores.pointer + t * scoreCount)
+                    }
+                }
+            } else {
+                for (e, entry) in entries.enumerated() {
+                    attention(layer: l, cache: entry.cache, rowStart: rowStarts[e], rows: entry.tokens.count,
+                              scratch: s, scores: s.scores.pointer)
+                }
             }
             Linear.forward(m: n, k: qd, n: c, x: s.attention.pointer, w: layer.attentionOutput.pointer,
                            y: s.x.pointer, accumulate: true)

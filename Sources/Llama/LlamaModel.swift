@@ -31,9 +31,9 @@ public final class LlamaModel: Sendable {
         }
     }
 
-    /// logits[r, :] = hidden[r, :] · outputT for `rows` rows of normalized hidden state.
+    /// logits[r, :] = output · hidden[r, :] for `rows` rows of normalized hidden state.
     public func logits(hidden: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
-        // hidden [rows, C], outputT [C, V], out [rows, V]
-        Linear.forward(m: rows, k: config.width, n: config.vocabSize, x: hidden, w: weights.outputT.pointer, y: out)
+        // hidden [rows, C], output [V, C], out [rows, V]
+        Linear.forward(m: rows, k: config.width, n: config.vocabSize, x: hidden, w: weights.output.pointer, y: out)
     }
 }

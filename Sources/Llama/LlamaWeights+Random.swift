@@ -21,18 +21,12 @@ extension LlamaWeights {
         var layers: [LayerWeights] = []
         for _ in 0..<config.layerCount {
             layers.append(try LayerWeights(
-                config: config, attentionNorm: gain(c), qkv: matrix(c * config.qkvWidth),
-                attentionOutput: matrix(config.queryWidth * c), ffnNorm: gain(c), gateUp: matrix(c * 2 * f),
-                down: matrix(f * c)))
+                config: config, attentionNorm: gain(c), qkv: matrix(config.qkvWidth * c),
+                attentionOutput: matrix(config.queryWidth * c), ffnNorm: gain(c), gateUp: matrix(2 * f * c),
+                down: matrix(c * f)))
         }
-        let outputT = FloatBuffer(count: v * c)
-        if config.tiedOutput {
-            transpose(embedding.pointer, rows: v, cols: c, into: outputT.pointer, ldd: v)
-        } else {
-            let head = matrix(v * c)
-            outputT.pointer.update(from: head.pointer, count: v * c)
-        }
+        let output = config.tiedOutput ? embedding : matrix(v * c)
         return try LlamaWeights(config: config, tokenEmbedding: embedding, layers: layers, outputNorm: gain(c),
-                                outputT: outputT)
+                                output: output)
     }
 }

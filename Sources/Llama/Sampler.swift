@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// How to turn logits into a token. Defaults: temperature 0.7, no truncation.
 public struct SamplingParameters: Sendable, Equatable, Codable {
@@ -47,14 +48,16 @@ public enum Sampler {
         if probabilities.count != v { probabilities = [Float](repeating: 0, count: v) }
         var maxLogit = -Float.infinity
         for i in 0..<v { maxLogit = max(maxLogit, logits[i]) }
-        let inverseT = 1 / p.temperature
         // Unnormalized probabilities relative to the most likely token (which gets exactly 1).
-        var total: Double = 0
-        for i in 0..<v {
-            var e = Foundation.exp((logits[i] - maxLogit) * inverseT)
-            if e < p.minP { e = 0 }
-            probabilities[i] = e
-            total += Double(e)
+        var total = probabilities.withUnsafeMutableBufferPointer {
+            VectorMath.expSum(logits, count: v, shift: maxLogit, scale: 1 / p.temperature, out: $0.baseAddress!)
+        }
+        if p.minP > 0 {
+            total = 0
+            for i in 0..<v {
+                if probabilities[i] < p.minP { probabilities[i] = 0 }
+                total += Double(probabilities[i])
+            }
         }
         if p.topK == 0 && p.topP >= 1 {
             return draw(probabilities, indices: nil, total: total, random: &random)

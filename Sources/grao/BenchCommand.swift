@@ -23,7 +23,9 @@ struct BenchCommand: ParsableCommand {
         BLAS.threadCount = threads
         let model = try randomWeights ? Self.smolShapedRandomModel() : modelOptions.loadModel().model
         let cfg = model.config
-        let weightBytes = Double(cfg.parameterCount + (cfg.tiedOutput ? cfg.vocabSize * cfg.width : 0)) * 4
+        // Bytes of f32 weights one decode step reads: every layer plus the LM head (the tied head is the
+        // embedding, read once; embedding lookups of a few rows are negligible). 538 MB for SmolLM2.
+        let weightBytes = Double(cfg.parameterCount) * 4
         var random = SeededRandom(seed: 1)
         func tokens(_ n: Int) -> [Int] { (0..<n).map { _ in Int(random.next() % UInt64(cfg.vocabSize)) } }
         func median(_ f: () throws -> Double) rethrows -> Double {
@@ -37,9 +39,12 @@ struct BenchCommand: ParsableCommand {
             let d = ContinuousClock.now - start
             return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
-        func emit(_ fields: [String: Any]) {
-            let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+        /// Every figure carries the 1-minute load average: above ~0.5 other processes shared the 2 cores.
+        func emit(_ fields: [String: Any]) throws {
+            var fields = fields
+            let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first
+            fields["load_average_1m"] = load.flatMap { Double($0) } ?? -1
+            try printJSON(fields)
         }
         let peak = 234.0  // GF/s, 2 cores (perf-anchors §0); scaled by thread count below
         let peakForThreads = peak * Double(min(threads, 2)) / 2
@@ -50,7 +55,7 @@ struct BenchCommand: ParsableCommand {
         _ = BLAS.asum(count: probe.count, x: probe.pointer)
         let probeTime = median { seconds { _ = BLAS.asum(count: probe.count, x: probe.pointer) } }
         let bandwidth = weightBytes / probeTime / 1e9
-        emit(["figure": "read_bandwidth", "gb_per_s": bandwidth, "bytes": weightBytes, "threads": threads])
+        try emit(["figure": "read_bandwidth", "gb_per_s": bandwidth, "bytes": weightBytes, "threads": threads])
 
         // Prefill: one prompt, logits of its last token (what llama-bench pp measures).
         let prompt = tokens(prefillTokens)
@@ -64,7 +69,7 @@ struct BenchCommand: ParsableCommand {
             }
         }
         let prefillFlops = Double(prefillTokens) * 2 * Double(cfg.parameterCount - cfg.vocabSize * cfg.width * (cfg.tiedOutput ? 1 : 2))
-        emit(["figure": "prefill", "tokens": prefillTokens, "seconds": prefillTime,
+        try emit(["figure": "prefill", "tokens": prefillTokens, "seconds": prefillTime,
               "tokens_per_s": Double(prefillTokens) / prefillTime,
               "gflop_per_s": prefillFlops / prefillTime / 1e9,
               "fraction_of_fma_peak": prefillFlops / prefillTime / 1e9 / peakForThreads])
@@ -88,11 +93,14 @@ struct BenchCommand: ParsableCommand {
             let mid = results.sorted { $0.total < $1.total }[results.count / 2]
             let generated = Double(g * newTokens)
             let stepTime = mid.decode / Double(newTokens)
-            emit(["figure": name, "group": g, "prompt_tokens": promptTokens, "new_tokens": newTokens,
+            let decodeFlops = Double(g) * 2 * Double(cfg.parameterCount)  // per step: every weight once per row
+            try emit(["figure": name, "group": g, "prompt_tokens": promptTokens, "new_tokens": newTokens,
                   "seconds": mid.total, "tokens_per_s": generated / mid.total,
                   "decode_tokens_per_s": generated / mid.decode,
                   "weight_gb_per_s": weightBytes / stepTime / 1e9,
-                  "fraction_of_bandwidth": weightBytes / stepTime / 1e9 / bandwidth])
+                  "fraction_of_bandwidth": weightBytes / stepTime / 1e9 / bandwidth,
+                  "gflop_per_s": decodeFlops / stepTime / 1e9,
+                  "fraction_of_fma_peak": decodeFlops / stepTime / 1e9 / peakForThreads])
         }
     }
 

@@ -14,7 +14,9 @@ struct Grao: AsyncParsableCommand {
             LogProbsCommand.self,
             GenerateCommand.self,
             ScoreCommand.self,
+            TrainCommand.self,
             BenchCommand.self,
+            TrainBenchCommand.self,
         ]
     )
 }

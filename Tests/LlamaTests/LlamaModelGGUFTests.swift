@@ -4,8 +4,8 @@ import Testing
 @testable import Llama
 
 /// Loading from GGUF: a tiny random model written as a real file (F32, so values round-trip
-/// exactly), read back, and compared weight by weight with buffers built here by plain loops from
-/// the same stored [out][in] arrays. Metadata errors name the key.
+/// exactly), read back, and compared weight by weight with the stored [out][in] arrays (fused
+/// matrices are their parts' rows stacked). Metadata errors name the key.
 @Suite struct LlamaModelGGUFTests {
     static let config = TinyModels.config(tied: true)
 
@@ -64,31 +64,24 @@ import Testing
         var expectedConfig = Self.config
         expectedConfig.tiedOutput = !untied
         #expect(model.config == expectedConfig)
-        let c = Self.config.width, f = Self.config.ffnWidth, qd = Self.config.queryWidth, kvd = Self.config.kvWidth
-        let qkvw = Self.config.qkvWidth, v = Self.config.vocabSize
-        /// Element [i][o] of the input-major view of stored matrix `name` ([out][in] rows of `inputs`).
-        func w(_ name: String, _ i: Int, _ o: Int, inputs: Int) -> Float { stored[name]!.values[o * inputs + i] }
+        /// Stored values of `name` (GGUF rows [out][in]), which the loaded buffer must equal.
+        func stored_(_ name: String) -> [Float] { stored[name]!.values }
         for (l, layer) in model.weights.layers.enumerated() {
             let b = "blk.\(l)."
-            for i in 0..<c {
-                for o in 0..<qkvw {
-                    let expected = o < qd ? w(b + "attn_q.weight", i, o, inputs: c)
-                        : o < qd + kvd ? w(b + "attn_k.weight", i, o - qd, inputs: c)
-                        : w(b + "attn_v.weight", i, o - qd - kvd, inputs: c)
-                    #expect(layer.qkv[i * qkvw + o] == expected)
-                }
-                for o in 0..<(2 * f) {
-                    let expected = o < f ? w(b + "ffn_gate.weight", i, o, inputs: c) : w(b + "ffn_up.weight", i, o - f, inputs: c)
-                    #expect(layer.gateUp[i * 2 * f + o] == expected)
-                }
-            }
-            for i in 0..<qd { for o in 0..<c { #expect(layer.attentionOutput[i * c + o] == w(b + "attn_output.weight", i, o, inputs: qd)) } }
-            for i in 0..<f { for o in 0..<c { #expect(layer.down[i * c + o] == w(b + "ffn_down.weight", i, o, inputs: f)) } }
-            #expect(layer.attentionNorm.array == stored[b + "attn_norm.weight"]!.values)
+            #expect(layer.qkv.array == stored_(b + "attn_q.weight") + stored_(b + "attn_k.weight") + stored_(b + "attn_v.weight"))
+            #expect(layer.gateUp.array == stored_(b + "ffn_gate.weight") + stored_(b + "ffn_up.weight"))
+            #expect(layer.attentionOutput.array == stored_(b + "attn_output.weight"))
+            #expect(layer.down.array == stored_(b + "ffn_down.weight"))
+            #expect(layer.attentionNorm.array == stored_(b + "attn_norm.weight"))
+            #expect(layer.ffnNorm.array == stored_(b + "ffn_norm.weight"))
         }
-        let head = untied ? "output.weight" : "token_embd.weight"
-        for i in 0..<c { for o in 0..<v { #expect(model.weights.outputT[i * v + o] == w(head, i, o, inputs: c)) } }
-        #expect(model.weights.tokenEmbedding.array == stored["token_embd.weight"]!.values)
+        #expect(model.weights.tokenEmbedding.array == stored_("token_embd.weight"))
+        #expect(model.weights.outputNorm.array == stored_("output_norm.weight"))
+        if untied {
+            #expect(model.weights.output.array == stored_("output.weight"))
+        } else {
+            #expect(model.weights.output === model.weights.tokenEmbedding)
+        }
         // And it runs: log-probs are finite and negative.
         let lp = try model.completionLogProbs([ScoringPair(prompt: [1, 2], completion: [3, 4])])
         #expect(lp[0].count == 2 && lp[0].allSatisfy { $0.isFinite && $0 < 0 })

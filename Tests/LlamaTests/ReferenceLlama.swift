@@ -9,11 +9,11 @@ struct ReferenceLlama {
     let config: LlamaConfig
     let weights: LlamaWeights
 
-    /// y[o] = Σ_i x[i] · W[i][o] for an input-major matrix with `ld` columns, starting at column `offset`.
-    private func project(_ x: [Double], _ w: FloatBuffer, ld: Int, offset: Int, outputs: Int) -> [Double] {
+    /// y[o] = Σ_i W[offset + o][i] · x[i] for a matrix stored [out][in], using rows offset..<offset+outputs.
+    private func project(_ x: [Double], _ w: FloatBuffer, offset: Int, outputs: Int) -> [Double] {
         (0..<outputs).map { o in
             var sum = 0.0
-            for i in x.indices { sum += x[i] * Double(w.pointer[i * ld + offset + o]) }
+            for i in x.indices { sum += x[i] * Double(w.pointer[(offset + o) * x.count + i]) }
             return sum
         }
     }
@@ -42,15 +42,15 @@ struct ReferenceLlama {
     /// Logits [T][V] for every position of `tokens`.
     func logits(_ tokens: [Int]) -> [[Double]] {
         let c = config.width, hd = config.headDim, qd = config.queryWidth, kvd = config.kvWidth
-        let qkvw = config.qkvWidth, f = config.ffnWidth, v = config.vocabSize
+        let f = config.ffnWidth, v = config.vocabSize
         var x = tokens.map { t in (0..<c).map { Double(weights.tokenEmbedding.pointer[t * c + $0]) } }
         for layer in weights.layers {
             var qs: [[Double]] = [], ks: [[Double]] = [], vs: [[Double]] = []
             for (p, row) in x.enumerated() {
                 let n = rmsNorm(row, layer.attentionNorm)
-                qs.append(rope(project(n, layer.qkv, ld: qkvw, offset: 0, outputs: qd), heads: config.headCount, position: p))
-                ks.append(rope(project(n, layer.qkv, ld: qkvw, offset: qd, outputs: kvd), heads: config.kvHeadCount, position: p))
-                vs.append(project(n, layer.qkv, ld: qkvw, offset: qd + kvd, outputs: kvd))
+                qs.append(rope(project(n, layer.qkv, offset: 0, outputs: qd), heads: config.headCount, position: p))
+                ks.append(rope(project(n, layer.qkv, offset: qd, outputs: kvd), heads: config.kvHeadCount, position: p))
+                vs.append(project(n, layer.qkv, offset: qd + kvd, outputs: kvd))
             }
             let group = config.headCount / config.kvHeadCount
             for p in x.indices {
@@ -67,17 +67,17 @@ struct ReferenceLlama {
                         for d in 0..<hd { attended[h * hd + d] += scores[t] / z * vs[t][kvh * hd + d] }
                     }
                 }
-                let o = project(attended, layer.attentionOutput, ld: c, offset: 0, outputs: c)
+                let o = project(attended, layer.attentionOutput, offset: 0, outputs: c)
                 for i in 0..<c { x[p][i] += o[i] }
                 let n = rmsNorm(x[p], layer.ffnNorm)
-                let gate = project(n, layer.gateUp, ld: 2 * f, offset: 0, outputs: f)
-                let up = project(n, layer.gateUp, ld: 2 * f, offset: f, outputs: f)
+                let gate = project(n, layer.gateUp, offset: 0, outputs: f)
+                let up = project(n, layer.gateUp, offset: f, outputs: f)
                 let hidden = (0..<f).map { gate[$0] / (1 + exp(-gate[$0])) * up[$0] }
-                let d = project(hidden, layer.down, ld: c, offset: 0, outputs: c)
+                let d = project(hidden, layer.down, offset: 0, outputs: c)
                 for i in 0..<c { x[p][i] += d[i] }
             }
         }
-        return x.map { project(rmsNorm($0, weights.outputNorm), weights.outputT, ld: v, offset: 0, outputs: v) }
+        return x.map { project(rmsNorm($0, weights.outputNorm), weights.output, offset: 0, outputs: v) }
     }
 
     /// Per-token log-probs of `completion` after `prompt`.

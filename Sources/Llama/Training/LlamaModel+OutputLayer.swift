@@ -1,0 +1,70 @@
+import LinearAlgebra
+
+/// The LM head fused with log-softmax, over chunks of target rows: a chunk's logits [R, V] live only while
+/// that chunk is processed. The forward pass keeps one number per target (log Σ exp); the backward pass
+/// recomputes the chunk's logits with one more GEMM rather than holding N×V floats (403 MB at 8×256).
+extension LlamaModel {
+    /// Gathers the final hidden rows of targets `start..<start+rows` into `a.gathered` [R, C] and computes
+    /// their logits into `a.logits` [R, V].
+    private func chunkLogits(_ batch: TrainingBatch, activations a: TrainingActivations, start: Int, rows: Int) {
+        let c = config.width
+        for i in 0..<rows {
+            (a.gathered.pointer + i * c).update(from: a.finalNormed.pointer + batch.targetRows[start + i] * c, count: c)
+        }
+        logits(hidden: a.gathered.pointer, rows: rows, into: a.logits.pointer)
+    }
+
+    /// log π(target) for every target; stores each row's log Σ exp for the backward pass.
+    func outputLayerForward(_ batch: TrainingBatch, activations a: TrainingActivations) -> [Float] {
+        let v = config.vocabSize
+        var logProbs = [Float](repeating: 0, count: batch.targetCount)
+        a.logSumExp = [Double](repeating: 0, count: batch.targetCount)
+        for start in stride(from: 0, to: batch.targetCount, by: a.chunk) {
+            let rows = min(a.chunk, batch.targetCount - start)
+            chunkLogits(batch, activations: a, start: start, rows: rows)
+            for i in 0..<rows {
+                let row = a.logits.pointer + i * v
+                let lse = Kernels.logSumExp(row, count: v)
+                a.logSumExp[start + i] = lse
+                logProbs[start + i] = Float(Double(row[batch.targetTokens[start + i]]) - lse)
+            }
+        }
+        return logProbs
+    }
+
+    /// Backward of the fused head and log-softmax. `weights` = dL/dlog π per target. With p = softmax:
+    /// dlogits_j = w·(1[j = target] − p_j); d(hidden) = dlogits·Headᵀ, scattered to `dHidden` [N, C] (rows
+    /// without a target get 0); the head's gradient (tied: the embedding's) += dlogitsᵀ·hidden when
+    /// `gradients` is given.
+    func outputLayerBackward(_ batch: TrainingBatch, weights targetWeights: [Float], activations a: TrainingActivations,
+                             gradients: LlamaGradients?, dHidden: UnsafeMutablePointer<Float>) {
+        let c = config.width, v = config.vocabSize
+        dHidden.update(repeating: 0, count: batch.rowCount * c)
+        for start in stride(from: 0, to: batch.targetCount, by: a.chunk) {
+            let rows = min(a.chunk, batch.targetCount - start)
+            chunkLogits(batch, activations: a, start: start, rows: rows)
+            let dLogits = a.logits.pointer  // [R, V], overwrites the logits row by row
+            for i in 0..<rows {
+                let row = dLogits + i * v
+                let w = targetWeights[start + i]
+                // softmax_j = exp(logit_j − lse) with the vectorized exp, then dlogits_j = −w·softmax_j.
+                _ = VectorMath.expSum(row, count: v, shift: Float(a.logSumExp[start + i]), out: row)
+                for j in 0..<v { row[j] *= -w }
+                row[batch.targetTokens[start + i]] += w
+            }
+            if let gradients {
+                // d(head) [V, C] += dlogitsᵀ [V, R] · hidden [R, C]; tied, the head is the embedding.
+                let dHead = gradients.output ?? gradients.tokenEmbedding
+                BLAS.gemm(transA: true, transB: false, m: v, n: c, k: rows, a: dLogits, lda: v, b: a.gathered.pointer,
+                          ldb: c, beta: 1, c: dHead.pointer, ldc: c)
+            }
+            // d(hidden) [R, C] = dlogits [R, V] · head [V, C], into `gathered` (no longer needed).
+            BLAS.gemm(transA: false, transB: false, m: rows, n: c, k: v, a: dLogits, lda: v, b: weights.output.pointer,
+                      ldb: c, c: a.gathered.pointer, ldc: c)
+            for i in 0..<rows {
+                let dst = dHidden + batch.targetRows[start + i] * c, src = a.gathered.pointer + i * c
+                for k in 0..<c { dst[k] += src[k] }
+            }
+        }
+    }
+}

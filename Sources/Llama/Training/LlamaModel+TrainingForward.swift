@@ -1,0 +1,67 @@
+import LinearAlgebra
+
+extension LlamaModel {
+    /// Training forward pass over a packed batch: returns log π(target) of every completion token (flat,
+    /// pair order; split with `batch.perPair`) and saves in `activations` what `trainingBackward` needs.
+    ///
+    /// `adapters` adds LoRA adapters to the targeted projections; nil runs the base weights (which is also
+    /// how the reference policy of LoRA training is evaluated: adapters off, no copy).
+    /// The output layer runs over at most `chunkRows` target rows at a time, so no [N, V] logits exist.
+    public func trainingForward(_ batch: TrainingBatch, adapters: LoRAAdapters? = nil,
+                                activations a: TrainingActivations, chunkRows: Int = 256) throws -> [Float] {
+        let cfg = config
+        guard chunkRows >= 1 else { throw LlamaError.invalidRequest("chunkRows must be >= 1") }
+        if let adapters, adapters.layers.count != cfg.layerCount {
+            throw LlamaError.invalidRequest("adapters have \(adapters.layers.count) layers, the model \(cfg.layerCount)")
+        }
+        let rank = adapters?.config.rank ?? 0, loraScale = adapters?.config.scale ?? 0
+        a.reserve(config: cfg, batch: batch, chunkRows: min(chunkRows, max(batch.targetCount, 1)), loraRank: rank)
+        let n = batch.rowCount
+        if n == 0 { return [] }
+        let c = cfg.width, qkvw = cfg.qkvWidth, qd = cfg.queryWidth, f = cfg.ffnWidth
+
+        Kernels.embed(tokens: batch.tokens, embedding: weights.tokenEmbedding.pointer, width: c, out: a.x.pointer)
+        Kernels.ropeTables(positions: batch.positions, headDim: cfg.headDim, base: cfg.ropeBase,
+                           cos: a.cos.pointer, sin: a.sin.pointer)
+        for (l, w) in weights.layers.enumerated() {
+            let adapted = adapters?.layers[l]
+            func lora(_ t: LoRATarget, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+                guard let m = adapted?[t.index] else { return }
+                loraForward(m, target: t, rank: rank, scale: loraScale, rows: n, x: x, y: y,
+                            saved: a.loraSlice(layer: l, target: t))
+            }
+            // Attention block: x += Wo · attention(rope(q), rope(k), v) of norm(x).
+            let residualIn = a.layer(a.residualIn, l, width: c)  // [N, C]
+            residualIn.update(from: a.x.pointer, count: n * c)
+            Kernels.rmsNormForward(x: a.x.pointer, gain: w.attentionNorm.pointer, rows: n, width: c,
+                                   epsilon: cfg.normEpsilon, out: a.normed.pointer,
+                                   rstd: a.layer(a.attentionRstd, l, width: 1))
+            let qkv = a.layer(a.qkv, l, width: qkvw)  // [N, QKV]
+            Linear.forward(m: n, k: c, n: qkvw, x: a.normed.pointer, w: w.qkv.pointer, y: qkv)
+            for t in [LoRATarget.q, .k, .v] { lora(t, x: a.normed.pointer, y: qkv) }
+            Kernels.rope(qkv, rows: n, ld: qkvw, heads: cfg.headCount + cfg.kvHeadCount, headDim: cfg.headDim,
+                         cos: a.cos.pointer, sin: a.sin.pointer)
+            let attention = a.layer(a.attention, l, width: qd)  // [N, QD]
+            trainingAttentionForward(batch, qkv: qkv, out: attention, scores: a.scores.pointer)
+            Linear.forward(m: n, k: qd, n: c, x: attention, w: w.attentionOutput.pointer, y: a.x.pointer,
+                           accumulate: true)
+            lora(.o, x: attention, y: a.x.pointer)
+
+            // Feed-forward block: x += Wdown · (silu(Wgate · norm(x)) ⊙ Wup · norm(x)).
+            a.layer(a.residualMid, l, width: c).update(from: a.x.pointer, count: n * c)
+            Kernels.rmsNormForward(x: a.x.pointer, gain: w.ffnNorm.pointer, rows: n, width: c,
+                                   epsilon: cfg.normEpsilon, out: a.normed.pointer,
+                                   rstd: a.layer(a.ffnRstd, l, width: 1))
+            let gateUp = a.layer(a.gateUp, l, width: 2 * f)  // [N, 2F]
+            Linear.forward(m: n, k: c, n: 2 * f, x: a.normed.pointer, w: w.gateUp.pointer, y: gateUp)
+            for t in [LoRATarget.gate, .up] { lora(t, x: a.normed.pointer, y: gateUp) }
+            Kernels.swiGLU(gateUp: gateUp, rows: n, ffnWidth: f, out: a.hidden.pointer)
+            Linear.forward(m: n, k: f, n: c, x: a.hidden.pointer, w: w.down.pointer, y: a.x.pointer, accumulate: true)
+            lora(.down, x: a.hidden.pointer, y: a.x.pointer)
+        }
+        a.finalResidual.pointer.update(from: a.x.pointer, count: n * c)
+        Kernels.rmsNormForward(x: a.x.pointer, gain: weights.outputNorm.pointer, rows: n, width: c,
+                               epsilon: cfg.normEpsilon, out: a.finalNormed.pointer, rstd: a.finalRstd.pointer)
+        return outputLayerForward(batch, activations: a)
+    }
+}

@@ -1,0 +1,122 @@
+import LinearAlgebra
+
+/// Everything a training forward pass saves for its backward pass, plus the scratch both passes use.
+/// Grown on demand and reused across micro-batches so that the buffers are faulted in once.
+///
+/// Saved per layer and row: the block's input, the residual after attention, q|k|v after RoPE, the
+/// attention output, gate|up pre-activations and the two RMSNorm reciprocal RMS values. RMSNorm outputs,
+/// the SwiGLU output and the attention probabilities are recomputed in the backward pass (cheap
+/// element-wise or 2-3 % of the FLOPs) instead of being stored. Logits are never stored: the output
+/// layer runs over chunks of `chunkRows` target rows (see `LlamaModel+OutputLayer.swift`).
+/// Dimension letters: L layers, N rows, C width, QKV fused projection, QD query width, F FFN width,
+/// T longest sequence, R chunk rows, V vocabulary, r LoRA rank.
+public final class TrainingActivations: @unchecked Sendable {
+    public private(set) var rows = 0
+    public private(set) var longest = 0
+    public private(set) var targets = 0
+    public private(set) var chunkRows = 0
+    private var loraRank = 0
+    /// Target rows per output-layer chunk in the current batch (at most `chunkRows`).
+    private(set) var chunk = 0
+
+    // Saved by the forward pass.
+    private(set) var residualIn = FloatBuffer(count: 0)    // [L, N, C]
+    private(set) var residualMid = FloatBuffer(count: 0)   // [L, N, C]
+    private(set) var attentionRstd = FloatBuffer(count: 0) // [L, N]
+    private(set) var ffnRstd = FloatBuffer(count: 0)       // [L, N]
+    private(set) var qkv = FloatBuffer(count: 0)           // [L, N, QKV]
+    private(set) var attention = FloatBuffer(count: 0)     // [L, N, QD]
+    private(set) var gateUp = FloatBuffer(count: 0)        // [L, N, 2F]
+    private(set) var finalResidual = FloatBuffer(count: 0) // [N, C]
+    private(set) var finalRstd = FloatBuffer(count: 0)     // [N]
+    private(set) var finalNormed = FloatBuffer(count: 0)   // [N, C]
+    private(set) var loraHidden = FloatBuffer(count: 0)    // X·A per layer and target [L, 7, N, r]
+    private(set) var cos = FloatBuffer(count: 0)           // [N, HD/2]
+    private(set) var sin = FloatBuffer(count: 0)           // [N, HD/2]
+    /// log Σ exp(logits) of each target row, so the backward pass gets softmax from recomputed logits. [targets]
+    var logSumExp: [Double] = []
+
+    // Scratch of both passes.
+    private(set) var x = FloatBuffer(count: 0)             // residual stream / its gradient [N, C]
+    private(set) var normed = FloatBuffer(count: 0)        // [N, C]
+    private(set) var hidden = FloatBuffer(count: 0)        // SwiGLU output [N, F]
+    private(set) var scores = FloatBuffer(count: 0)        // attention probabilities [T, T]
+    private(set) var dScores = FloatBuffer(count: 0)       // [T, T]
+    private(set) var dNormed = FloatBuffer(count: 0)       // [N, C]
+    private(set) var dQKV = FloatBuffer(count: 0)          // [N, QKV]
+    private(set) var dAttention = FloatBuffer(count: 0)    // [N, QD]
+    private(set) var dHidden = FloatBuffer(count: 0)       // [N, F]
+    private(set) var dGateUp = FloatBuffer(count: 0)       // [N, 2F]
+    private(set) var dLoRA = FloatBuffer(count: 0)         // [N, r]
+    private(set) var gathered = FloatBuffer(count: 0)      // [R, C]
+    private(set) var logits = FloatBuffer(count: 0)        // [R, V]
+
+    /// An empty set; `reserve` sizes it.
+    public init() {}
+
+    /// Grows the buffers for a batch (never shrinks).
+    func reserve(config cfg: LlamaConfig, batch: TrainingBatch, chunkRows r: Int, loraRank: Int) {
+        let n = batch.rowCount, t = batch.lengths.max() ?? 0
+        let l = cfg.layerCount, c = cfg.width, f = cfg.ffnWidth
+        if n > rows || loraRank > self.loraRank {
+            rows = max(n, rows)
+            self.loraRank = max(loraRank, self.loraRank)
+            let n = rows
+            residualIn = FloatBuffer(count: l * n * c)
+            residualMid = FloatBuffer(count: l * n * c)
+            attentionRstd = FloatBuffer(count: l * n)
+            ffnRstd = FloatBuffer(count: l * n)
+            qkv = FloatBuffer(count: l * n * cfg.qkvWidth)
+            attention = FloatBuffer(count: l * n * cfg.queryWidth)
+            gateUp = FloatBuffer(count: l * n * 2 * f)
+            finalResidual = FloatBuffer(count: n * c)
+            finalRstd = FloatBuffer(count: n)
+            finalNormed = FloatBuffer(count: n * c)
+            loraHidden = FloatBuffer(count: l * LoRATarget.allCases.count * n * self.loraRank)
+            cos = FloatBuffer(count: n * cfg.headDim / 2)
+            sin = FloatBuffer(count: n * cfg.headDim / 2)
+            x = FloatBuffer(count: n * c)
+            normed = FloatBuffer(count: n * c)
+            hidden = FloatBuffer(count: n * f)
+            dNormed = FloatBuffer(count: n * c)
+            dQKV = FloatBuffer(count: n * cfg.qkvWidth)
+            dAttention = FloatBuffer(count: n * cfg.queryWidth)
+            dHidden = FloatBuffer(count: n * f)
+            dGateUp = FloatBuffer(count: n * 2 * f)
+            dLoRA = FloatBuffer(count: n * self.loraRank)
+        }
+        if t > longest {
+            longest = t
+            scores = FloatBuffer(count: t * t)
+            dScores = FloatBuffer(count: t * t)
+        }
+        if r > chunkRows {
+            chunkRows = r
+            gathered = FloatBuffer(count: r * c)
+            logits = FloatBuffer(count: r * cfg.vocabSize)
+        }
+        targets = batch.targetCount
+        chunk = r
+    }
+
+    /// Pointer to layer `l`'s slice of a per-layer buffer holding `width` floats per row.
+    func layer(_ buffer: FloatBuffer, _ l: Int, width: Int) -> UnsafeMutablePointer<Float> {
+        buffer.pointer + l * rows * width
+    }
+
+    /// Layer `l`, target `t`'s saved X·A. [N, r]
+    func loraSlice(layer l: Int, target t: LoRATarget) -> UnsafeMutablePointer<Float> {
+        loraHidden.pointer + (l * LoRATarget.allCases.count + t.index) * rows * loraRank
+    }
+
+    /// Bytes held: saved activations and scratch, reported so that a batch's memory cost is known.
+    public var savedBytes: Int {
+        4 * [residualIn, residualMid, attentionRstd, ffnRstd, qkv, attention, gateUp, finalResidual, finalRstd,
+             finalNormed, loraHidden, cos, sin].reduce(0) { $0 + $1.count } + 8 * logSumExp.count
+    }
+
+    public var scratchBytes: Int {
+        4 * [x, normed, hidden, scores, dScores, dNormed, dQKV, dAttention, dHidden, dGateUp, dLoRA, gathered,
+             logits].reduce(0) { $0 + $1.count }
+    }
+}
