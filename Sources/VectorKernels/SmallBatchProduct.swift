@@ -8,6 +8,15 @@ public enum SmallBatchProduct {
         m: Int, k: Int, x: UnsafePointer<Float>, ldx: Int, w: UnsafePointer<Float>, ldw: Int,
         y: UnsafeMutablePointer<Float>, ldy: Int, columns: Range<Int>, accumulate: Bool
     ) {
+        if m == 1 {
+            var j = columns.lowerBound
+            while j < columns.upperBound {
+                block4x1(k: k, x: x, w: w + j * ldw, ldw: ldw, y: y + j, count: min(4, columns.upperBound - j),
+                         accumulate: accumulate)
+                j += 4
+            }
+            return
+        }
         var j = columns.lowerBound
         while j < columns.upperBound {
             let two = j + 1 < columns.upperBound
@@ -20,6 +29,30 @@ public enum SmallBatchProduct {
             }
             j += 2
         }
+    }
+
+    /// One input row against four weight rows (single-sequence decode): 4 accumulators, 5 loads per 4 FMAs,
+    /// where the 2×4 block would spend three of its four input loads on aliases of the same row.
+    @inline(__always)
+    private static func block4x1(
+        k: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>, ldw: Int, y: UnsafeMutablePointer<Float>,
+        count: Int, accumulate: Bool
+    ) {
+        let w0 = w, w1 = count > 1 ? w + ldw : w, w2 = count > 2 ? w + 2 * ldw : w, w3 = count > 3 ? w + 3 * ldw : w
+        var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
+        var p = 0
+        while p + 8 <= k {
+            let b = load8(x + p)
+            a0.addProduct(load8(w0 + p), b); a1.addProduct(load8(w1 + p), b)
+            a2.addProduct(load8(w2 + p), b); a3.addProduct(load8(w3 + p), b)
+            p &+= 8
+        }
+        var s = SIMD4<Float>(a0.horizontalSum, a1.horizontalSum, a2.horizontalSum, a3.horizontalSum)
+        while p < k {  // tail when k is not a multiple of 8
+            s += SIMD4<Float>(w0[p], w1[p], w2[p], w3[p]) * x[p]
+            p &+= 1
+        }
+        for i in 0..<count { y[i] = accumulate ? y[i] + s[i] : s[i] }
     }
 
     /// Two weight rows against up to four input rows: 8 accumulators, 6 loads per 8 FMAs, so the loop is

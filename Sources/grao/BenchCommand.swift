@@ -39,7 +39,13 @@ struct BenchCommand: ParsableCommand {
             let d = ContinuousClock.now - start
             return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
-        func emit(_ fields: [String: Any]) throws { try printJSON(fields) }
+        /// Every figure carries the 1-minute load average: above ~0.5 other processes shared the 2 cores.
+        func emit(_ fields: [String: Any]) throws {
+            var fields = fields
+            let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first
+            fields["load_average_1m"] = load.flatMap { Double($0) } ?? -1
+            try printJSON(fields)
+        }
         let peak = 234.0  // GF/s, 2 cores (perf-anchors §0); scaled by thread count below
         let peakForThreads = peak * Double(min(threads, 2)) / 2
 
