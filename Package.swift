@@ -30,8 +30,10 @@ let package = Package(
                 swiftSettings: swiftSettings),
 
         // Numerics and the model.
-        .target(name: "CKernels"),  // AVX2/FMA small-batch matrix kernels, dispatched at run time
-        .target(name: "LinearAlgebra", dependencies: ["CBLAS", "CKernels"], swiftSettings: swiftSettings),
+        // SIMD kernels for the few hot loops OpenBLAS and scalar code do poorly (decode-size products, exp,
+        // attention rows). Compiled for AVX2/FMA; callers check the CPU at run time and fall back otherwise.
+        .target(name: "VectorKernels", swiftSettings: swiftSettings + [.unsafeFlags(["-target-cpu", "haswell"])]),
+        .target(name: "LinearAlgebra", dependencies: ["CBLAS", "VectorKernels"], swiftSettings: swiftSettings),
         .target(name: "GGUF", swiftSettings: swiftSettings),
         .target(name: "Tokenization", swiftSettings: swiftSettings),
         .target(name: "Llama", dependencies: ["LinearAlgebra", "GGUF", "Tokenization"], swiftSettings: swiftSettings),

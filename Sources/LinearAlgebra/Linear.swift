@@ -1,10 +1,10 @@
-import CKernels
+import VectorKernels
 import Dispatch
 
 /// The one matrix product the model is made of: Y[m×n] = X[m×k] · Wᵀ (+ Y when accumulating), with
 /// the weight stored `[out = n][in = k]` as in GGUF and PyTorch.
 ///
-/// Few rows (decode: one row per active sequence) go to the AVX2/FMA kernel in `CKernels`, split over
+/// Few rows (decode: one row per active sequence) go to the AVX2/FMA SIMD kernel in `VectorKernels`, split over
 /// `BLAS.threadCount` threads by output columns: it reads each weight once, where OpenBLAS 0.3.21
 /// first packs the whole matrix (and runs one-row sgemm 2-4x slower than gemv). Many rows (prefill,
 /// teacher forcing) go to OpenBLAS sgemm, which is near peak there.
@@ -12,7 +12,7 @@ public enum Linear {
     /// Up to this many rows use the small-batch kernel (when the CPU has AVX2 and FMA).
     public static let smallBatchLimit = 16
     /// Whether the small-batch kernel can run on this CPU (checked once).
-    public static let smallBatchAvailable = grao_small_m_available() != 0
+    public static let smallBatchAvailable = CPUFeatures.hasAVX2FMA
 
     /// Y[m×n] (=|+=) X[m×k] · Wᵀ; X and Y with row strides `ldx` / `ldy`, W contiguous [n][k].
     public static func forward(
@@ -28,9 +28,10 @@ public enum Linear {
             let run: @Sendable (Int) -> Void = { t in
                 let j0 = min(t * chunk, n), j1 = min(j0 + chunk, n)
                 if j0 < j1 {
-                    grao_small_m_nt(Int32(m), Int32(k), UnsafePointer(bitPattern: xs), Int32(ldx),
-                                    UnsafePointer(bitPattern: ws), Int32(k), UnsafeMutablePointer(bitPattern: ys),
-                                    Int32(ldy), Int32(j0), Int32(j1), accumulate ? 1 : 0)
+                    SmallBatchProduct.productNT(
+                        m: m, k: k, x: UnsafePointer(bitPattern: xs)!, ldx: ldx, w: UnsafePointer(bitPattern: ws)!,
+                        ldw: k, y: UnsafeMutablePointer(bitPattern: ys)!, ldy: ldy, columns: j0..<j1,
+                        accumulate: accumulate)
                 }
             }
             if threads == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: run) }

@@ -39,4 +39,20 @@ import Testing
             #expect(abs(Double(out[i]) - expected) <= 1e-6 * abs(expected) + 1e-12, "silu at \(g)")
         }
     }
+
+    /// Softmax feeds −∞ (masked positions) and huge magnitudes: the vector path clamps its argument, so these
+    /// give ~0 and a finite maximum instead of garbage from an out-of-range exponent. One block of 8 lanes,
+    /// so the vector path (not the scalar tail) handles every value.
+    @Test func expSumClampsExtremeArguments() {
+        let x: [Float] = [-.infinity, -1e30, -100, -87.5, 0, 1, 88, 1e30]
+        var out = [Float](repeating: .nan, count: 8)
+        _ = x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { VectorMath.expSum(xp.baseAddress!, count: 8, shift: 0, out: $0.baseAddress!) }
+        }
+        for v in out[0..<4] { #expect(v >= 0 && v < 1e-37) }
+        #expect(out[4] == 1)
+        #expect(abs(out[5] - Float(M_E)) < 1e-6)
+        #expect(abs(Double(out[6]) / exp(88.0) - 1) < 1e-6)
+        #expect(out[7].isFinite && out[7] > 1e38)
+    }
 }

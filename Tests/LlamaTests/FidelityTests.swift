@@ -46,7 +46,8 @@ import GGUF
     /// Greedy continuations identical to transformers' for 32 tokens (EOS not treated specially, as
     /// in the fixture), decoded through the KV cache and group batching: all G = 2 samples of each
     /// prompt, and all prompts together in one batch.
-    @Test(.enabled(if: FixturePaths.realModelPresent, "models/SmolLM2-135M-Instruct.Q4_1.gguf is absent: run scripts/setup.sh"))
+    @Test(.enabled(if: FixturePaths.realModelPresent, "models/SmolLM2-135M-Instruct.Q4_1.gguf is absent: run scripts/setup.sh"),
+          .enabled(if: FixturePaths.exists("greedy.json"), "Fixtures/greedy.json not generated yet (tools/fixtures/make_fixtures.py)"))
     func realModelGreedyMatchesTransformers() throws {
         let model = try RealModel.model()
         let fixture = try FixturePaths.decode([GreedyFixture].self, "greedy.json")

@@ -11,6 +11,10 @@ enum FixturePaths {
     static let realModel = packageRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
     static var realModelPresent: Bool { FileManager.default.fileExists(atPath: realModel) }
 
+    static func exists(_ name: String) -> Bool {
+        FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path)
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(contentsOf: directory.appendingPathComponent(name)))
     }
