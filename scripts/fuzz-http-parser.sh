@@ -19,5 +19,6 @@ binary=fuzz/out/http-parser-fuzz
 swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name HTTPParserFuzz \
     fuzz/HTTPParserFuzz.swift "${sources[@]}" -o "$binary"
 cp -n fuzz/seeds/* fuzz/corpus-run/ 2>/dev/null || true
+[ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && exit 0
 exec nice -n 10 "$binary" fuzz/corpus-run -max_total_time="$seconds" -jobs=1 -workers=1 -max_len=2048 \
     -artifact_prefix=fuzz/out/ -print_final_stats=1 "$@"

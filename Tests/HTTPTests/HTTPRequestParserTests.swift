@@ -78,6 +78,20 @@ private func expectError(_ text: String, _ status: Int, _ code: String, limits: 
     @Test func leadingEmptyLinesAreIgnored() throws {
         guard let (req, _) = request(parse("\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n")) else { return }
         #expect(req.path == "/")
+        // Found by the fuzzer: a CR arriving alone (half of a CRLF) is not yet an error.
+        guard let (again, _) = request(parseByteByByte("\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n")) else { return }
+        #expect(again.path == "/")
+    }
+
+    @Test func overlongMethodsAre400WhetherOrNotTheLineIsComplete() {
+        let method = String(repeating: "M", count: 40)
+        expectError("\(method) / HTTP/1.1\r\nHost: h\r\n\r\n", 400, "malformed_request_line")
+        var parser = HTTPRequestParser()
+        guard case .error(let error) = Array(method.utf8).withUnsafeBytes({ parser.parse($0) }) else {
+            Issue.record("an overlong method must be rejected before the line ends")
+            return
+        }
+        #expect(error.status.code == 400)
     }
 
     @Test func absoluteFormAndAsteriskTargets() throws {
