@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "grao",
             dependencies: [
-                "HTTP", "Llama", "Rewards",
+                "HTTP", "Sockets", "Llama", "Rewards",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

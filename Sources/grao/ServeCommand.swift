@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import HTTP
 import Logging
+import Sockets
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -42,6 +43,11 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel = "info"
 
     func validate() throws {
+        do {
+            _ = try SocketAddress(host: host, port: 0)
+        } catch {
+            throw ValidationError("--host must be an IPv4 or IPv6 address literal or localhost, got '\(host)'")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
         guard (0...(1 << 30)).contains(maxBodyBytes) else {
             throw ValidationError("--max-body-bytes must be 0...\(1 << 30), got \(maxBodyBytes)")
