@@ -83,6 +83,14 @@ private func expectError(_ text: String, _ status: Int, _ code: String, limits: 
         #expect(again.path == "/")
     }
 
+    @Test func theAnswerDoesNotDependOnHowBytesAreSplit() {
+        // Found by the fuzzer: an over-long target followed by a bare LF was 414 in pieces, 400 whole.
+        let limits = HTTPParserLimits(maxTargetBytes: 16)
+        expectError("GET /" + String(repeating: "o", count: 40) + "\n", 414, "uri_too_long", limits: limits)
+        let headLimits = HTTPParserLimits(maxHeaderBytes: 64)
+        expectError("GET / HTTP/1.1\r\nX: " + String(repeating: "v", count: 80) + "\n", 431, "headers_too_large", limits: headLimits)
+    }
+
     @Test func overlongMethodsAre400WhetherOrNotTheLineIsComplete() {
         let method = String(repeating: "M", count: 40)
         expectError("\(method) / HTTP/1.1\r\nHost: h\r\n\r\n", 400, "malformed_request_line")

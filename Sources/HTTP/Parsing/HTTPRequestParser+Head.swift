@@ -26,16 +26,18 @@ extension HTTPRequestParser {
         var requestLineEnd = -1  // offset of the CR ending the request line, once seen
         if lineStart > start { requestLineEnd = findRequestLineEnd(bytes, start: start) }
         while true {
-            guard let lf = Self.find(ASCII.lf, in: bytes, from: lineStart, to: count) else {
+            let lf = Self.find(ASCII.lf, in: bytes, from: lineStart, to: count)
+            // Checks run on what is known so far in the same order whether the bytes came in one read
+            // or many, so the answer never depends on how the client's bytes were split: first the
+            // request line as far as it goes, then the size limit, then the line ending.
+            let known = lf ?? count
+            if requestLineEnd < 0, case .failure(let error) = parseRequestLine(bytes, start: start, end: known, complete: false) {
+                return .error(error)
+            }
+            if known - start > limits.maxHeaderBytes { return .error(Self.headersTooLarge(limits)) }
+            guard let lf else {
                 headScanFrom = lineStart
-                if requestLineEnd < 0 {
-                    // Judge the request line so far exactly as a complete one would be judged, so the
-                    // answer does not depend on how the bytes were split into reads.
-                    if case .failure(let error) = parseRequestLine(bytes, start: start, end: count, complete: false) {
-                        return .error(error)
-                    }
-                }
-                return count - start > limits.maxHeaderBytes ? .error(Self.headersTooLarge(limits)) : .needMore
+                return .needMore
             }
             guard lf > lineStart, bytes[lf - 1] == ASCII.cr else {
                 return .error(.badRequest("malformed_line_ending", "a line ends with a bare LF at byte \(lf); lines must end with CRLF"))
