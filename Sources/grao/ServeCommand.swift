@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import Foundation
 import HTTP
 import Logging
 import Sockets
@@ -68,11 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel)!
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let sink = BatchedStderr()
+        LoggingSystem.bootstrap { label in BatchedLogHandler(label: label, level: level, sink: sink) }
         let logger = Logger(label: "grao")
         let server = HTTPServer(configuration: serverConfiguration(), router: Self.makeRouter(), logger: logger)
         let boundPort: UInt16
@@ -89,6 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
         await server.waitUntilStopped()
         withExtendedLifetime(signals) {}
         logger.notice("grao stopped")
+        sink.flush()
     }
 
     func serverConfiguration() -> HTTPServerConfiguration {
