@@ -19,7 +19,7 @@ import Testing
         let binary = try #require(Self.graoBinary, "the grao executable must be built next to the tests")
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["serve", "--port", "0", "--log-level", "info"]
+        process.arguments = ["serve", "--port", "0", "--log-level", "info", "--max-connections", "100"]
         let errors = Pipe()
         process.standardError = errors
         try process.run()
