@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "grao",
             dependencies: [
-                "HTTP", "Llama", "Rewards", "Alignment",
+                "HTTP", "Sockets", "Llama", "Rewards", "Alignment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -5,6 +5,8 @@
 // within the input, and the same outcome whether the bytes arrive at once or in small pieces
 // (the parser keeps state between calls, so this is where incremental bugs would show).
 
+import Glibc
+
 /// A comparable summary of what parsing a whole byte stream produced.
 enum Outcome: Equatable {
     case request(method: String, target: String, path: String, query: String?, headers: Int, body: [UInt8],
@@ -58,6 +60,10 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let whole = parseAll(bytes, step: max(size, 1))
     let step = size == 0 ? 1 : 1 + Int(data[0] % 5)
     let pieces = parseAll(bytes, step: step)
-    precondition(whole == pieces, "whole: \(whole)\npieces(\(step)): \(pieces)")
+    if whole != pieces {
+        // -O drops precondition messages; print the evidence before crashing.
+        fputs("MISMATCH\nwhole: \(whole)\npieces(\(step)): \(pieces)\n", stderr)
+        fatalError("whole and piecewise parsing disagree")
+    }
     return 0
 }

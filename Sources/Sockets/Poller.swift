@@ -5,7 +5,9 @@ import CLinux
 
 /// Readiness kinds, as the event loop sees them (a thin view of EPOLLIN/EPOLLOUT/EPOLLHUP/EPOLLERR).
 public struct PollEvents: OptionSet, Sendable {
+    /// The epoll event bits.
     public let rawValue: UInt32
+    /// Wraps epoll event bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
     /// Data to read, or end of stream.
     public static let readable = PollEvents(rawValue: EPOLLIN.rawValue)

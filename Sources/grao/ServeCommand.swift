@@ -1,7 +1,9 @@
 import ArgumentParser
 import Dispatch
+import Foundation
 import HTTP
 import Logging
+import Sockets
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -42,6 +44,11 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel = "info"
 
     func validate() throws {
+        do {
+            _ = try SocketAddress(host: host, port: 0)
+        } catch {
+            throw ValidationError("--host must be an IPv4 or IPv6 address literal or localhost, got '\(host)'")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
         guard (0...(1 << 30)).contains(maxBodyBytes) else {
             throw ValidationError("--max-body-bytes must be 0...\(1 << 30), got \(maxBodyBytes)")
@@ -62,11 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel)!
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let sink = BatchedStderr()
+        LoggingSystem.bootstrap { label in BatchedLogHandler(label: label, level: level, sink: sink) }
         let logger = Logger(label: "grao")
         let server = HTTPServer(configuration: serverConfiguration(), router: Self.makeRouter(), logger: logger)
         let boundPort: UInt16
@@ -83,6 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
         await server.waitUntilStopped()
         withExtendedLifetime(signals) {}
         logger.notice("grao stopped")
+        sink.flush()
     }
 
     func serverConfiguration() -> HTTPServerConfiguration {

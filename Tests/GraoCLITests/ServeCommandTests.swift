@@ -13,6 +13,7 @@ import Testing
 
     @Test(arguments: [
         (["--port", "70000"], "--port"),
+        (["--host", "example.com"], "--host"),
         (["--port", "-1"], "--port"),
         (["--max-body-bytes", "-5"], "--max-body-bytes"),
         (["--max-connections", "0"], "--max-connections"),

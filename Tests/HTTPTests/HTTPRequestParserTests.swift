@@ -78,6 +78,28 @@ private func expectError(_ text: String, _ status: Int, _ code: String, limits: 
     @Test func leadingEmptyLinesAreIgnored() throws {
         guard let (req, _) = request(parse("\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n")) else { return }
         #expect(req.path == "/")
+        // Found by the fuzzer: a CR arriving alone (half of a CRLF) is not yet an error.
+        guard let (again, _) = request(parseByteByByte("\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n")) else { return }
+        #expect(again.path == "/")
+    }
+
+    @Test func theAnswerDoesNotDependOnHowBytesAreSplit() {
+        // Found by the fuzzer: an over-long target followed by a bare LF was 414 in pieces, 400 whole.
+        let limits = HTTPParserLimits(maxTargetBytes: 16)
+        expectError("GET /" + String(repeating: "o", count: 40) + "\n", 414, "uri_too_long", limits: limits)
+        let headLimits = HTTPParserLimits(maxHeaderBytes: 64)
+        expectError("GET / HTTP/1.1\r\nX: " + String(repeating: "v", count: 80) + "\n", 431, "headers_too_large", limits: headLimits)
+    }
+
+    @Test func overlongMethodsAre400WhetherOrNotTheLineIsComplete() {
+        let method = String(repeating: "M", count: 40)
+        expectError("\(method) / HTTP/1.1\r\nHost: h\r\n\r\n", 400, "malformed_request_line")
+        var parser = HTTPRequestParser()
+        guard case .error(let error) = Array(method.utf8).withUnsafeBytes({ parser.parse($0) }) else {
+            Issue.record("an overlong method must be rejected before the line ends")
+            return
+        }
+        #expect(error.status.code == 400)
     }
 
     @Test func absoluteFormAndAsteriskTargets() throws {

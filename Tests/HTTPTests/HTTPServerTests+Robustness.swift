@@ -142,7 +142,7 @@ extension HTTPServerTests {
     @Test func gracefulShutdownFinishesTheRequestInFlight() async throws {
         let gate = Gate()
         let started = Gate()
-        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, maxConnections: 100)
         configuration.timeouts.idle = .seconds(30)
         let server = HTTPServer(configuration: configuration, router: Self.makeRouter(gate: gate, started: started),
                                 logger: .init(label: "test"))
@@ -182,7 +182,7 @@ extension HTTPServerTests {
 
     @Test func shutdownDeadlineCutsHandlersThatDoNotFinish() async throws {
         let started = Gate()
-        let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
+        let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, maxConnections: 100),
                                 router: Self.makeRouter(gate: Gate(), started: started), logger: .init(label: "test"))
         let port = try server.start()
         let client = try await onThread { () -> TestClient in

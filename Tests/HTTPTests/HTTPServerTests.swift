@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 @testable import HTTP
 import Sockets
@@ -210,5 +211,32 @@ import Sockets
                 }
             }
         }
+    }
+}
+
+extension HTTPServerTests {
+    @Test func accessLogRecordsEachExchange() async throws {
+        let store = CapturingLogHandler.Store()
+        let logger = Logger(label: "test") { _ in CapturingLogHandler(store: store) }
+        try await withLiveServer(router: Self.makeRouter(), logger: logger) { port, _ in
+            try await onThread {
+                let client = try TestClient(port: port)
+                try client.get("/healthz", headers: "X-Request-Id: trace-42\r\n")
+                _ = try client.readResponse()
+                try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nabcd")
+                _ = try client.readResponse()
+            }
+        }
+        let records = store.records.withLock { $0 }.filter { $0.message == "request" }
+        #expect(records.count == 2)
+        guard records.count == 2 else { return }
+        #expect(records[0].metadata["request_id"] == "trace-42")
+        #expect(records[0].metadata["method"] == "GET")
+        #expect(records[0].metadata["path"] == "/healthz")
+        #expect(records[0].metadata["status"] == "200")
+        #expect(records[0].metadata["bytes"] == "15")
+        #expect(records[1].metadata["method"] == "POST")
+        #expect(records[1].metadata["bytes"] == "4")
+        #expect(records.allSatisfy { Double($0.metadata["duration_ms"] ?? "") != nil })
     }
 }

@@ -9,6 +9,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     public init() { fields = [] }
     /// Headers from name/value pairs, in order.
     public init(_ fields: [Field]) { self.fields = fields }
+    /// Headers from a literal, in the order written.
     public init(dictionaryLiteral elements: (String, String)...) { fields = elements.map { ($0.0, $0.1) } }
 
     /// Number of field lines.
@@ -42,6 +43,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         fields.removeAll { Self.equalsIgnoringCase($0.name, name) }
     }
 
+    /// Iterates the field lines in order.
     public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
 
     /// ASCII case-insensitive comparison without allocating lowercased copies.

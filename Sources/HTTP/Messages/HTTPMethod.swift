@@ -6,6 +6,8 @@ public struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// Wraps a method token.
     public init(rawValue: String) { self.rawValue = rawValue }
 
+    // The standard methods (RFC 9110 §9.3); any other token is equally valid.
+    /// GET.
     public static let GET = HTTPMethod(rawValue: "GET")
     public static let HEAD = HTTPMethod(rawValue: "HEAD")
     public static let POST = HTTPMethod(rawValue: "POST")

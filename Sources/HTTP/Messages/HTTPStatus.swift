@@ -11,6 +11,8 @@ public struct HTTPStatus: Hashable, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
+    // The statuses the server and the API use (RFC 9110 §15), named as in the RFC.
+    /// 100.
     public static let `continue` = HTTPStatus(code: 100, reason: "Continue")
     public static let ok = HTTPStatus(code: 200, reason: "OK")
     public static let created = HTTPStatus(code: 201, reason: "Created")

@@ -10,7 +10,9 @@ public struct HTTPVersion: Hashable, Sendable, CustomStringConvertible {
         self.minor = minor
     }
 
+    /// HTTP/1.0: no persistence unless asked, no chunked responses.
     public static let http1_0 = HTTPVersion(major: 1, minor: 0)
+    /// HTTP/1.1.
     public static let http1_1 = HTTPVersion(major: 1, minor: 1)
 
     /// Whether the client speaks at least HTTP/1.1 (persistent by default, may receive chunked).

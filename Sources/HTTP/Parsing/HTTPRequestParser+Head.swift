@@ -20,30 +20,38 @@ extension HTTPRequestParser {
             start += 2
             if start > 8 { return .error(.badRequest("malformed_request_line", "too many empty lines before the request line")) }
         }
+        // A lone CR may be the first half of one more empty line.
+        if count - start == 1 && bytes[start] == ASCII.cr { return .needMore }
         var lineStart = max(headScanFrom, start)
         var requestLineEnd = -1  // offset of the CR ending the request line, once seen
         if lineStart > start { requestLineEnd = findRequestLineEnd(bytes, start: start) }
         while true {
-            guard let lf = Self.find(ASCII.lf, in: bytes, from: lineStart, to: count) else {
+            let lf = Self.find(ASCII.lf, in: bytes, from: lineStart, to: count)
+            // Checks run on what is known so far in the same order whether the bytes came in one read
+            // or many, so the answer never depends on how the client's bytes were split: first the
+            // request line as far as it goes, then the size limit, then the line ending.
+            let known = lf ?? count
+            if requestLineEnd < 0, case .failure(let error) = parseRequestLine(bytes, start: start, end: known, complete: false) {
+                return .error(error)
+            }
+            if known - start > limits.maxHeaderBytes { return .error(Self.headersTooLarge(limits)) }
+            guard let lf else {
                 headScanFrom = lineStart
-                return checkIncompleteHead(bytes, start: start, inRequestLine: requestLineEnd < 0)
+                return .needMore
             }
             guard lf > lineStart, bytes[lf - 1] == ASCII.cr else {
                 return .error(.badRequest("malformed_line_ending", "a line ends with a bare LF at byte \(lf); lines must end with CRLF"))
             }
-            if lf + 1 - start > limits.maxHeaderBytes {
-                return .error(requestLineEnd < 0 ? requestLineTooLong(bytes, start: start, end: lf - 1)
-                                                 : Self.headersTooLarge(limits))
-            }
             if requestLineEnd < 0 {
                 requestLineEnd = lf - 1
-                if lf - 1 == start {
-                    return .error(.badRequest("malformed_request_line", "the request line is empty"))
+                if case .failure(let error) = parseRequestLine(bytes, start: start, end: requestLineEnd, complete: true) {
+                    return .error(error)
                 }
             } else if lf - 1 == lineStart {
                 headScanFrom = 0
                 return parseHead(bytes, start: start, requestLineEnd: requestLineEnd, headEnd: lf + 1)
             }
+            if lf + 1 - start > limits.maxHeaderBytes { return .error(Self.headersTooLarge(limits)) }
             lineStart = lf + 1
         }
     }
@@ -51,26 +59,6 @@ extension HTTPRequestParser {
     private func findRequestLineEnd(_ bytes: UnsafeRawBufferPointer, start: Int) -> Int {
         guard let lf = Self.find(ASCII.lf, in: bytes, from: start, to: bytes.count) else { return -1 }
         return lf - 1
-    }
-
-    private func checkIncompleteHead(_ bytes: UnsafeRawBufferPointer, start: Int, inRequestLine: Bool) -> HeadOutcome {
-        let pending = bytes.count - start
-        if inRequestLine && pending > limits.maxTargetBytes + 64 {
-            return .error(requestLineTooLong(bytes, start: start, end: bytes.count))
-        }
-        if pending > limits.maxHeaderBytes {
-            return .error(inRequestLine ? requestLineTooLong(bytes, start: start, end: bytes.count) : Self.headersTooLarge(limits))
-        }
-        return .needMore
-    }
-
-    /// A request line over the limits: 414 when the target is what is long, else a plain 400.
-    private func requestLineTooLong(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> HTTPError {
-        if let space = Self.find(ASCII.space, in: bytes, from: start, to: min(end, start + 32)), end - space > limits.maxTargetBytes {
-            return HTTPError(.uriTooLong, code: "uri_too_long",
-                             message: "the request-target exceeds \(limits.maxTargetBytes) bytes", closesConnection: true)
-        }
-        return .badRequest("malformed_request_line", "the request line is too long or has no method")
     }
 
     static func headersTooLarge(_ limits: HTTPParserLimits) -> HTTPError {
@@ -81,8 +69,9 @@ extension HTTPRequestParser {
     /// Parses a complete header section: request line in `start..<requestLineEnd`, fields up to `headEnd`.
     private func parseHead(_ bytes: UnsafeRawBufferPointer, start: Int, requestLineEnd: Int, headEnd: Int) -> HeadOutcome {
         let line: (method: HTTPMethod, target: String, version: HTTPVersion)
-        switch parseRequestLine(bytes, start: start, end: requestLineEnd) {
-        case .success(let parsed): line = parsed
+        switch parseRequestLine(bytes, start: start, end: requestLineEnd, complete: true) {
+        case .success(let parsed?): line = parsed
+        case .success(nil): return .error(.badRequest("malformed_request_line", "the request line is incomplete"))
         case .failure(let error): return .error(error)
         }
         var semantics = FieldSemantics()
@@ -115,15 +104,20 @@ extension HTTPRequestParser {
         return .head(request, headLength: headEnd, framing: framing)
     }
 
-    /// request-line = method SP request-target SP HTTP-version (RFC 9112 §3).
-    private func parseRequestLine(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int)
-        -> Result<(method: HTTPMethod, target: String, version: HTTPVersion), HTTPError>
+    /// request-line = method SP request-target SP HTTP-version (RFC 9112 §3), in `start..<end`.
+    /// With `complete: false` the line is still arriving: the prefix is checked by the same rules and
+    /// `.success(nil)` means "fine so far". Methods are limited to 32 bytes, targets to the limit (414).
+    func parseRequestLine(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int, complete: Bool)
+        -> Result<(method: HTTPMethod, target: String, version: HTTPVersion)?, HTTPError>
     {
+        let malformed = HTTPError.badRequest("malformed_request_line", "the request line is not: method SP target SP HTTP/<digit>.<digit>")
         var i = start
         while i < end, ASCII.isTokenChar[Int(bytes[i])] { i += 1 }
-        guard i > start, i < end, bytes[i] == ASCII.space else {
-            return .failure(.badRequest("malformed_request_line", "the method is not a token followed by one space"))
+        if i - start > Self.maxMethodBytes {
+            return .failure(.badRequest("malformed_request_line", "the method is longer than \(Self.maxMethodBytes) bytes"))
         }
+        if i == end && !complete { return .success(nil) }
+        guard i > start, i < end, bytes[i] == ASCII.space else { return .failure(malformed) }
         let methodEnd = i
         i += 1
         let targetStart = i
@@ -132,15 +126,17 @@ extension HTTPRequestParser {
             return .failure(HTTPError(.uriTooLong, code: "uri_too_long",
                                       message: "the request-target exceeds \(limits.maxTargetBytes) bytes", closesConnection: true))
         }
-        guard i > targetStart, i < end, bytes[i] == ASCII.space else {
-            return .failure(.badRequest("malformed_request_line", "the request-target is empty, has a forbidden byte, or is not followed by one space"))
-        }
+        if i == end && !complete { return .success(nil) }
+        guard i > targetStart, i < end, bytes[i] == ASCII.space else { return .failure(malformed) }
         let targetEnd = i
         i += 1
-        // HTTP-version = "HTTP/" DIGIT "." DIGIT, exactly 8 bytes.
+        // HTTP-version = "HTTP/" DIGIT "." DIGIT, exactly 8 bytes (plus the CR while incomplete).
+        if !complete {
+            return end - i <= 8 || (end - i == 9 && bytes[end - 1] == ASCII.cr) ? .success(nil) : .failure(malformed)
+        }
         guard end - i == 8, Self.matches(bytes, at: i, "HTTP/"), bytes[i + 6] == UInt8(ascii: "."),
               let major = Self.digit(bytes[i + 5]), let minor = Self.digit(bytes[i + 7]) else {
-            return .failure(.badRequest("malformed_request_line", "the protocol version is not HTTP/<digit>.<digit>"))
+            return .failure(malformed)
         }
         guard major == 1 else {
             return .failure(HTTPError(.httpVersionNotSupported, code: "unsupported_version",
@@ -149,6 +145,8 @@ extension HTTPRequestParser {
         return .success((HTTPMethod(rawValue: Self.string(bytes, start..<methodEnd)),
                          Self.string(bytes, targetStart..<targetEnd), HTTPVersion(major: major, minor: minor)))
     }
+
+    static let maxMethodBytes = 32
 
     /// Origin-form is used as is; absolute-form (`http://host/p?q`, RFC 9112 §3.2.2) is reduced to its
     /// path and query; `*` is only for OPTIONS; authority-form (CONNECT) is not served.

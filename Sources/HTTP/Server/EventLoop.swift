@@ -106,7 +106,9 @@ final class EventLoop: @unchecked Sendable {
             guard fd < connections.count, let connection = connections[fd],
                   UInt32(truncatingIfNeeded: connection.key.serial) == UInt32(truncatingIfNeeded: token >> 32) else { return }
             let now = MonotonicClock.now()
-            if events.contains(.error) {
+            // An error, or a hang-up after the client's FIN was already seen: nothing more can be
+            // delivered, and level-triggered epoll would keep reporting it.
+            if events.contains(.error) || (events.contains(.hangup) && connection.peerClosed) {
                 close(connection)
                 return
             }

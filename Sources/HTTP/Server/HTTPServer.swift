@@ -29,6 +29,11 @@ public final class HTTPServer: Sendable {
     /// `maxConnections`.
     @discardableResult
     public func start() throws(SocketError) -> UInt16 {
+        let fresh = state.withLock { s -> Bool in
+            if case .created = s.phase { return true }
+            return false
+        }
+        guard fresh else { throw SocketError(call: "start", errno: 0, detail: "this server was already started") }
         let needed = configuration.fileDescriptorsNeeded
         let limit = try ResourceLimits.raiseOpenFiles(toAtLeast: needed)
         if limit < needed {

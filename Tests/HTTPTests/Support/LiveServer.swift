@@ -8,7 +8,9 @@ import Synchronization
 func withLiveServer<T>(_ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
                        router: HTTPRouter, logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
                        _ body: (UInt16, HTTPServer) async throws -> T) async throws -> T {
-    var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+    // 2,000 connections: enough for every test but the 10k one (which asks for more), and within
+    // the descriptor limit of modest machines.
+    var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, maxConnections: 2000)
     configure(&configuration)
     let server = HTTPServer(configuration: configuration, router: router, logger: logger)
     let port = try server.start()
