@@ -66,8 +66,9 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "LlamaTests", dependencies: ["Llama"], resources: [.copy("Fixtures")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "CurlClientTests", dependencies: ["CurlClient"], swiftSettings: swiftSettings),
-        .testTarget(name: "RewardsTests", dependencies: ["Rewards"], swiftSettings: swiftSettings),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "CurlClientTests", dependencies: ["CurlClient", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RewardsTests", dependencies: ["Rewards", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Llama"], swiftSettings: swiftSettings),
         .testTarget(name: "GraoCLITests", dependencies: ["grao"], swiftSettings: swiftSettings),
     ]

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import CurlClient
 
 /// Server counters as reported by the judge's GET /stats.

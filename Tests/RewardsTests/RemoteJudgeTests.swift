@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 @testable import Rewards
 
 /// Collects every log line with its metadata, to prove secrets never reach a log.

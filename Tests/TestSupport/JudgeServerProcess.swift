@@ -6,19 +6,19 @@ import Glibc
 /// The example judge (examples/judges/judge_server.py) as a real child process on 127.0.0.1, for tests.
 /// Spawned with posix_spawn and stopped with SIGTERM + waitpid: Foundation's Process.waitUntilExit can hang
 /// when called from a cooperative-pool thread on Linux.
-/// (A copy of Tests/CurlClientTests/JudgeServerProcess.swift: test targets cannot share sources without a support target.)
-final class JudgeServerProcess: @unchecked Sendable {
-    let pid: pid_t
-    let port: Int
+/// Shared by the CurlClient and Rewards tests through the TestSupport target.
+public final class JudgeServerProcess: @unchecked Sendable {
+    public let pid: pid_t
+    public let port: Int
     private let output: Int32
     private let scheme: String
-    var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
+    public var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
-    struct StartError: Error, CustomStringConvertible {
-        let description: String
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    static var scriptPath: String {
+    public static var scriptPath: String {
         // Tests/<Target>/ThisFile.swift -> repository root.
         let here = URL(fileURLWithPath: #filePath)
         return here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -27,7 +27,7 @@ final class JudgeServerProcess: @unchecked Sendable {
 
     /// Starts the server on a plain thread: waiting for Python to start must not hold one of the few
     /// cooperative-pool threads, or concurrently running tests starve.
-    static func start(_ arguments: [String] = [], https: Bool = false) async throws -> JudgeServerProcess {
+    public static func start(_ arguments: [String] = [], https: Bool = false) async throws -> JudgeServerProcess {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try JudgeServerProcess(arguments, https: https) }) }.start()
         }
