@@ -2,7 +2,7 @@ import Foundation
 import Tokenization
 
 /// One training example from a JSONL file: `{"prompt": "..."}` or `{"messages": [{"role", "content"}...]}`,
-/// with `"reference"` (the demonstration answer) and, for DPO, `"rejected"`.
+/// with `"reference"` (the demonstration answer), for DPO `"rejected"`, and optionally a free-form `"metadata"` object.
 struct TrainingExample: Sendable, Equatable {
     var messages: [ChatMessage]
     var reference: String?
@@ -31,8 +31,11 @@ enum TrainingDataset {
             guard let object = (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8))) as? [String: Any] else {
                 throw fail("not a JSON object")
             }
-            let known: Set<String> = ["prompt", "messages", "reference", "rejected"]
+            // Unknown fields are refused (a misspelt "referense" must not silently drop references); free-form
+            // data about an example goes in "metadata", an object the trainer carries but does not read.
+            let known: Set<String> = ["prompt", "messages", "reference", "rejected", "metadata"]
             if let extra = object.keys.first(where: { !known.contains($0) }) { throw fail("unknown field '\(extra)'") }
+            if let metadata = object["metadata"], !(metadata is [String: Any]) { throw fail("\"metadata\" must be an object") }
             var messages: [ChatMessage]
             switch (object["prompt"], object["messages"]) {
             case (let prompt as String, nil):

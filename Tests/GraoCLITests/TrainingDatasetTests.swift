@@ -28,10 +28,16 @@ import Testing
         ("{\"messages\": [{\"role\": \"robot\", \"content\": \"x\"}], \"reference\": \"b\"}", "d.jsonl:1: messages[0] needs \"role\" (system, user or assistant) and string \"content\""),
         ("{\"messages\": [{\"role\": \"assistant\", \"content\": \"x\"}], \"reference\": \"b\"}", "d.jsonl:1: the last message must be from the user"),
         ("{\"prompt\": \"a\", \"reference\": \"b\", \"extra\": 1}", "d.jsonl:1: unknown field 'extra'"),
+        ("{\"prompt\": \"a\", \"reference\": \"b\", \"metadata\": 1}", "d.jsonl:1: \"metadata\" must be an object"),
         ("", "d.jsonl: no examples"),
     ])
     func refusesMalformedLines(text: String, message: String) {
         #expect(throws: TrainingDataError(message)) { try Self.parse(text) }
+    }
+
+    @Test func metadataObjectIsAccepted() throws {
+        let examples = try Self.parse("{\"prompt\": \"a\", \"reference\": \"b\", \"metadata\": {\"task\": \"arithmetic\"}}")
+        #expect(examples.count == 1)
     }
 
     @Test func dpoNeedsRejectedWhenAsked() {

@@ -9,8 +9,8 @@ Three tasks, each with a training split and a held-out evaluation split that sha
   capitals     "What is the capital of X?" with a one-line reference answer; scored by a judge
                (the local pairwise judge or a remote one) rather than a rule.
 
-Each line is {"prompt": ..., "reference": ..., "task": ..., "meta": {...}}; for DPO a "rejected" answer
-(a plausible wrong one) is included too. Prompts are plain user messages: callers wrap them in the
+Each line is {"prompt": ..., "reference": ..., "rejected": ..., "metadata": {"task": ..., ...}}: "rejected" is a
+plausible wrong answer for DPO, "metadata" is free-form (the trainer carries it, rewards may read it). Prompts are plain user messages: callers wrap them in the
 model's chat template. Standard library only. Usage: make_datasets.py [--out DIR] [--seed N]
 """
 import argparse
@@ -56,8 +56,8 @@ def arithmetic(rng):
         answer = a + b if op == "+" else a - b
         wrong = answer + rng.choice([-10, -2, -1, 1, 2, 10])
         yield {"prompt": f"What is {a} {op} {b}? Reply with the number only.",
-               "reference": str(answer), "rejected": str(wrong), "task": "arithmetic",
-               "meta": {"a": a, "b": b, "op": op, "answer": answer}}
+               "reference": str(answer), "rejected": str(wrong), 
+               "metadata": {"task": "arithmetic", "a": a, "b": b, "op": op, "answer": answer}}
 
 
 def json_format(rng):
@@ -84,7 +84,7 @@ def json_format(rng):
         bad = dict(obj)
         bad.pop("name")
         yield {"prompt": prompt, "reference": json.dumps(obj), "rejected": f"Sure! Here is the JSON: {json.dumps(bad)}",
-               "task": "json_format", "meta": {"expected": obj, "required_keys": list(obj)}}
+               "metadata": {"task": "json_format", "expected": obj, "required_keys": list(obj)}}
 
 
 def capitals(rng):
@@ -95,8 +95,8 @@ def capitals(rng):
         wrong = rng.choice([c for _, c in CAPITALS if c != city])
         yield {"prompt": f"What is the capital of {country}? Answer in one short sentence.",
                "reference": f"The capital of {country} is {city}.",
-               "rejected": f"The capital of {country} is {wrong}.", "task": "capitals",
-               "meta": {"country": country, "capital": city}}
+               "rejected": f"The capital of {country} is {wrong}.",
+               "metadata": {"task": "capitals", "country": country, "capital": city}}
 
 
 def take(gen, n):
