@@ -4,7 +4,7 @@
 # same machine in the same run (tools/bench/torch_train_bench.py, perf-anchors §5's method) when a Python with
 # torch, transformers, gguf and peft exists, then the ratios. Builds grao in release mode.
 #
-#   PYTHON       Python with torch (default tools/fixtures/.venv/bin/python, else /work/wt-fixtures/tools/fixtures/.venv/bin/python)
+#   PYTHON       Python with torch (default tools/fixtures/.venv/bin/python, made by tools/fixtures/make-venv.sh)
 #   MODEL        model file (default models/SmolLM2-135M-Instruct.Q4_1.gguf)
 #   THREADS      threads for both (default 2)
 #   REPETITIONS  timed repetitions per figure after one warm-up, median reported (default 3)
@@ -17,12 +17,7 @@ MODEL=${MODEL:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
 THREADS=${THREADS:-2}
 REPETITIONS=${REPETITIONS:-3}
 FIGURES=${FIGURES:-score,lora,full}
-PYTHON=${PYTHON:-}
-if [ -z "$PYTHON" ]; then
-    for candidate in tools/fixtures/.venv/bin/python /work/wt-fixtures/tools/fixtures/.venv/bin/python; do
-        if [ -x "$candidate" ]; then PYTHON=$candidate; break; fi
-    done
-fi
+PYTHON=${PYTHON:-tools/fixtures/.venv/bin/python}
 
 swift build -c release --product grao >&2
 tmp=$(mktemp -d)
