@@ -58,7 +58,7 @@ let package = Package(
 
         // Tests mirror the sources.
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: swiftSettings),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Sockets"], swiftSettings: swiftSettings),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Sockets", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"], swiftSettings: swiftSettings),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"], resources: [.copy("Fixtures")],
                     swiftSettings: swiftSettings),
@@ -70,6 +70,6 @@ let package = Package(
         .testTarget(name: "CurlClientTests", dependencies: ["CurlClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Llama"], swiftSettings: swiftSettings),
-        .testTarget(name: "GraoCLITests", dependencies: ["grao"], swiftSettings: swiftSettings),
+        .testTarget(name: "GraoCLITests", dependencies: ["grao", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -5,4 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build -c release -Xswiftc -enable-testing --build-tests
-swift test -c release -Xswiftc -enable-testing --skip-build
+# The suite takes well under a minute; a run past 20 minutes is a hang, reported as one rather than left
+# to consume CI's time.
+status=0
+timeout --signal=KILL 1200 swift test -c release -Xswiftc -enable-testing --skip-build || status=$?
+if [ "$status" -eq 137 ]; then
+    echo "test.sh: the test run did not finish in 20 minutes (a hang); see the last started test above" >&2
+fi
+exit "$status"

@@ -153,8 +153,7 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
                              "-addext", "subjectAltName=IP:127.0.0.1"]
         openssl.standardError = FileHandle.nullDevice
         try openssl.run()
-        openssl.waitUntilExit()
-        try #require(openssl.terminationStatus == 0, "openssl could not make a test certificate")
+        try #require(ProcessExit.wait(for: openssl) == 0, "openssl could not make a test certificate")
         let server = try await JudgeServerProcess.start(["--tls-cert", cert, "--tls-key", key], https: true)
         let trusting = try CurlClient(configuration: .init(caBundlePath: cert))
         #expect(try await trusting.send(gradeRequest(server)).status == 200)

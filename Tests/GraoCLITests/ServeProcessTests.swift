@@ -1,6 +1,7 @@
 import Foundation
 import Sockets
 import Testing
+import TestSupport
 
 /// Runs the real `grao serve` binary: start-up line, a request, then SIGTERM and a clean exit.
 @Suite struct ServeProcessTests {
@@ -55,9 +56,9 @@ import Testing
         #expect(text.hasSuffix("\r\n\r\n{\"status\":\"ok\"}"))
 
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        let exitCode = ProcessExit.wait(for: process)
         log += String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0)
+        #expect(exitCode == 0)
         #expect(log.contains("path=/healthz"))
         #expect(log.contains("status=200"))
         #expect(log.contains("grao stopped"))

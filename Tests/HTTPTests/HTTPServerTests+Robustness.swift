@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import HTTP
 import Sockets
 
@@ -219,8 +220,7 @@ extension HTTPServerTests {
                 #expect(try newcomer.readResponse().status == 200)
                 input.fileHandleForWriting.write("go\n".data(using: .utf8)!)
                 #expect(lines.next() == "again 104 104")
-                process.waitUntilExit()
-                #expect(process.terminationStatus == 0)
+                #expect(ProcessExit.wait(for: process) == 0)
             }
         }
     }

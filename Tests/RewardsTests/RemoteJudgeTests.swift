@@ -280,8 +280,7 @@ let fast = #""backoff_ms": 10, "max_backoff_ms": 50"#
                              "-addext", "subjectAltName=IP:127.0.0.1"]
         openssl.standardError = FileHandle.nullDevice
         try openssl.run()
-        openssl.waitUntilExit()
-        try #require(openssl.terminationStatus == 0, "openssl could not make a test certificate")
+        try #require(ProcessExit.wait(for: openssl) == 0, "openssl could not make a test certificate")
         let server = try await JudgeServerProcess.start(["--tls-cert", cert, "--tls-key", key], https: true)
         let f = JudgeFixture(server: server, client: try CurlClient())
         let trusted = try f.judge("\"protocol\": \"grao\", \"url\": \"BASE/grao\", \"ca_bundle\": \"\(cert)\"")
