@@ -141,19 +141,9 @@ func gradeRequest(_ server: JudgeServerProcess, completion: String = "0.25", del
     }
 
     @Test func httpsWorksWithCABundleAndFailsWithoutIt() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("grao-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let cert = dir.appendingPathComponent("cert.pem").path
-        let key = dir.appendingPathComponent("key.pem").path
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                             "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
-                             "-addext", "subjectAltName=IP:127.0.0.1"]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        try #require(ProcessExit.wait(for: openssl) == 0, "openssl could not make a test certificate")
+        let tls = try TestCertificate()
+        defer { tls.remove() }
+        let cert = tls.certificatePath, key = tls.keyPath
         let server = try await JudgeServerProcess.start(["--tls-cert", cert, "--tls-key", key], https: true)
         let trusting = try CurlClient(configuration: .init(caBundlePath: cert))
         #expect(try await trusting.send(gradeRequest(server)).status == 200)

@@ -269,18 +269,9 @@ let fast = #""backoff_ms": 10, "max_backoff_ms": 50"#
     }
 
     @Test func httpsJudgeWithCABundle() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("grao-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                             "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
-                             "-addext", "subjectAltName=IP:127.0.0.1"]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        try #require(ProcessExit.wait(for: openssl) == 0, "openssl could not make a test certificate")
+        let tls = try TestCertificate()
+        defer { tls.remove() }
+        let cert = tls.certificatePath, key = tls.keyPath
         let server = try await JudgeServerProcess.start(["--tls-cert", cert, "--tls-key", key], https: true)
         let f = JudgeFixture(server: server, client: try CurlClient())
         let trusted = try f.judge("\"protocol\": \"grao\", \"url\": \"BASE/grao\", \"ca_bundle\": \"\(cert)\"")
