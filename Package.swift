@@ -46,11 +46,16 @@ let package = Package(
         // Alignment objectives, optimizer and (later) the trainer.
         .target(name: "Alignment", dependencies: ["Llama"], swiftSettings: swiftSettings),
 
+        // The HTTP API: JSON types, handlers, the compute engine that owns the model, server-side state.
+        .target(name: "API", dependencies: ["HTTP", "Llama", "Rewards", "Alignment",
+                                            .product(name: "Logging", package: "swift-log")],
+                swiftSettings: swiftSettings),
+
         // The executable: CLI and wiring.
         .executableTarget(
             name: "grao",
             dependencies: [
-                "HTTP", "Sockets", "Llama", "Rewards", "Alignment",
+                "HTTP", "Sockets", "Llama", "Rewards", "Alignment", "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -70,6 +75,8 @@ let package = Package(
         .testTarget(name: "CurlClientTests", dependencies: ["CurlClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Llama"], swiftSettings: swiftSettings),
+        .testTarget(name: "APITests", dependencies: ["API", "HTTP", "Sockets", "TestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "GraoCLITests", dependencies: ["grao", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )
