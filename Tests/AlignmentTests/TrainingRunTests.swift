@@ -132,7 +132,7 @@ struct CountingExecutor: ModelExecutor {
         let (run, trainer) = try Self.makeRun(Self.config(), reward: { _ in throw JudgeDown() })
         let status = await run.run()
         #expect(status.state == .failed)
-        #expect(status.reason == "training: reward at step 1: judge down (503)")
+        #expect(status.reason == "training: step 1: reward: judge down (503)")
         #expect(trainer.optimizer.step == 0)
         let history = await run.history
         #expect(Self.shape(history) == ["state:running", "evaluation:0", "state:failed", "end:failed"])
