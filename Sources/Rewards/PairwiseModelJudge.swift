@@ -32,24 +32,28 @@ public struct PairwiseModelJudge: RewardModel {
     public struct Decision: Sendable, Equatable {
         /// log P(candidate better), log P(tie), log P(candidate worse).
         public var better, tie, worse: Double
+        /// How far (in nats) `better` or `worse` must beat both other answers to be the verdict.
+        public var minMargin: Double
 
-        /// The three log-likelihoods, from the candidate's side.
-        public init(better: Double, tie: Double, worse: Double) {
+        /// The three log-likelihoods, from the candidate's side, and the margin a win needs.
+        public init(better: Double, tie: Double, worse: Double, minMargin: Double = 0) {
             self.better = better
             self.tie = tie
             self.worse = worse
+            self.minMargin = minMargin
         }
 
-        /// +1 when `better` is strictly the most likely, -1 when `worse` is, else 0: equal top values fall back
-        /// to the tie, so the rule is symmetric and never depends on the order the verdicts are listed in.
+        /// +1 when `better` beats both others by more than `minMargin`, -1 when `worse` does, else 0. Near-equal
+        /// top values fall back to the tie, so the rule is symmetric (swapping the texts negates the verdict) and
+        /// a difference within the scorer's rounding cannot decide.
         public var verdict: Int {
-            if better > tie && better > worse { return 1 }
-            if worse > tie && worse > better { return -1 }
+            if better > tie + minMargin && better > worse + minMargin { return 1 }
+            if worse > tie + minMargin && worse > better + minMargin { return -1 }
             return 0
         }
 
-        /// How decisive the verdict is: the winner's log-likelihood minus the runner-up's (0 when the verdict is
-        /// a tie by equal top values).
+        /// How decisive the verdict is: the winner's log-likelihood minus the runner-up's (0 when the verdict is a
+        /// tie only because the top two are within `minMargin`).
         public var margin: Double {
             switch verdict {
             case 1: return better - max(tie, worse)
@@ -59,13 +63,17 @@ public struct PairwiseModelJudge: RewardModel {
         }
 
         /// The same question asked with the texts swapped: Text 1 "better" then means the candidate is worse.
-        var swapped: Decision { Decision(better: worse, tie: tie, worse: better) }
+        var swapped: Decision { Decision(better: worse, tie: tie, worse: better, minMargin: minMargin) }
 
         /// Each verdict's log-likelihood averaged over two decisions (a geometric mean of the probabilities).
         static func average(_ a: Decision, _ b: Decision) -> Decision {
-            Decision(better: (a.better + b.better) / 2, tie: (a.tie + b.tie) / 2, worse: (a.worse + b.worse) / 2)
+            Decision(better: (a.better + b.better) / 2, tie: (a.tie + b.tie) / 2, worse: (a.worse + b.worse) / 2,
+                     minMargin: a.minMargin)
         }
     }
+
+    /// The default `minMargin`: 1e-4 nats, well above the scorer's rounding and far below any real preference.
+    public static let defaultMinMargin = 1e-4
 
     /// The default rubric: the paper's three-part layout (context, Text 1, Text 2) and answer format, in our words.
     public static let defaultRubric = """
@@ -95,17 +103,21 @@ public struct PairwiseModelJudge: RewardModel {
     /// A candidate equal to its reference (after trimming whitespace) is a tie without asking the model, as the
     /// paper's R(y, y) = 0 assumes; the GRAO step scores the reference against itself every time.
     public let identicalIsTie: Bool
+    /// The margin (nats) a win needs over both other verdicts, so that f32 rounding in the scorer (about 1e-6 between
+    /// batchings) never turns a tie into a win.
+    public let minMargin: Double
     let scorer: any CompletionLikelihoodScorer
 
     /// A judge over `scorer`; the spec type `model_judge` builds one from JSON.
     public init(name: String = "model_judge", rubric: String = PairwiseModelJudge.defaultRubric,
                 verdicts: Verdicts = .paper, bothOrders: Bool = false, identicalIsTie: Bool = true,
-                scorer: any CompletionLikelihoodScorer) {
+                minMargin: Double = PairwiseModelJudge.defaultMinMargin, scorer: any CompletionLikelihoodScorer) {
         self.name = name
         self.rubric = rubric
         self.verdicts = verdicts
         self.bothOrders = bothOrders
         self.identicalIsTie = identicalIsTie
+        self.minMargin = minMargin
         self.scorer = scorer
     }
 
@@ -128,11 +140,11 @@ public struct PairwiseModelJudge: RewardModel {
             return .failure(RewardFailure(.invalidReply, "the model scorer returned a non-finite log-likelihood"))
         }
         let v = Array(values)
-        let forward = Decision(better: v[0], tie: v[1], worse: v[2])
+        let forward = Decision(better: v[0], tie: v[1], worse: v[2], minMargin: minMargin)
         var components: [String: Double] = [:]
         var decision = forward
         if bothOrders {
-            let swapped = Decision(better: v[3], tie: v[4], worse: v[5]).swapped
+            let swapped = Decision(better: v[3], tie: v[4], worse: v[5], minMargin: minMargin).swapped
             decision = .average(forward, swapped)
             components["forward_verdict"] = Double(forward.verdict)
             components["swapped_verdict"] = Double(swapped.verdict)

@@ -29,11 +29,12 @@ extension RewardSpec {
         }
         let bothOrders = try o.bool("both_orders", default: false)
         let identicalIsTie = try o.bool("identical_is_tie", default: true)
+        let minMargin = try o.number("min_margin", default: PairwiseModelJudge.defaultMinMargin, min: 0, max: 100)
         guard let scorer = context.likelihoodScorer else {
             throw o.fail("type", "model_judge needs the local model, and none is loaded here (grao score: --model)")
         }
         return PairwiseModelJudge(name: name, rubric: rubric, verdicts: verdicts, bothOrders: bothOrders,
-                                  identicalIsTie: identicalIsTie, scorer: scorer)
+                                  identicalIsTie: identicalIsTie, minMargin: minMargin, scorer: scorer)
     }
 
     /// Whether building `text` would need `RewardContext.likelihoodScorer` (a `model_judge`, at the top or inside

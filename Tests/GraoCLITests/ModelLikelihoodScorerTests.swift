@@ -63,14 +63,19 @@ import Testing
         let first = await judge.score(items)
         let second = await judge.score(items)
         #expect(first == second, "same input, same verdicts and components, bit for bit")
-        for ((name, _), outcome) in zip(Self.cases, first) {
+        for ((name, item), outcome) in zip(Self.cases, first) {
             guard case .score(let s) = outcome else { Issue.record("\(name): \(outcome)"); continue }
             #expect([-1.0, 0, 1].contains(s.value))
             let logps = [s.components["logp_better"], s.components["logp_tie"], s.components["logp_worse"]].compactMap { $0 }
             #expect(logps.count == 3 && logps.allSatisfy { $0.isFinite && $0 < 0 })
-            let decision = PairwiseModelJudge.Decision(better: logps[0], tie: logps[1], worse: logps[2])
+            let decision = PairwiseModelJudge.Decision(better: logps[0], tie: logps[1], worse: logps[2],
+                                                       minMargin: judge.minMargin)
             #expect(Double(decision.verdict) == s.value && s.components["margin"] == decision.margin)
             #expect(bothOrders == (s.components["forward_verdict"] != nil && s.components["swapped_verdict"] != nil))
+            // Alone, in a batch of one, the item gets the same verdict (values agree to f32 rounding, ~1e-6,
+            // and the judge's min_margin keeps such differences from deciding).
+            let alone = await judge.score([item])[0]
+            #expect(alone.value == s.value, "\(name) alone: \(alone)")
             print("model judge observed (both_orders \(bothOrders)) \(name): verdict \(s.value) components \(s.components.sorted { $0.key < $1.key })")
         }
     }

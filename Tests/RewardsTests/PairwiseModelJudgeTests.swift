@@ -68,6 +68,18 @@ let simpleRubric = "T1={{completion}};T2={{reference}}"
         #expect(D(better: -2, tie: -3, worse: -1.5).verdict == -1)
     }
 
+    @Test func aWinNeedsMoreThanTheMinimumMargin() async {
+        typealias D = PairwiseModelJudge.Decision
+        #expect(D(better: -1, tie: -3, worse: -1.00005).verdict == 1)
+        #expect(D(better: -1, tie: -3, worse: -1.00005, minMargin: 1e-4).verdict == 0)
+        #expect(D(better: -1, tie: -3, worse: -1.00005, minMargin: 1e-4).margin == 0)
+        #expect(D(better: -3, tie: -1.00005, worse: -1, minMargin: 1e-4).verdict == 0)
+        #expect(D(better: -3, tie: -1.5, worse: -1, minMargin: 0.4).verdict == -1)
+        // The judge's default: a difference at the scorer's f32 rounding is a tie.
+        let judge = PairwiseModelJudge(scorer: FakeScorer { $0.continuation == "1 > 2" ? -1.000001 : ($0.continuation == "1 < 2" ? -1 : -4) })
+        #expect(await judge.score([RewardItem(prompt: "p", completion: "a", reference: "b")])[0].value == 0)
+    }
+
     @Test func theRubricPutsTheCandidateFirstAndAsksThreeAnswersPerItemInOneCall() async {
         let scorer = FakeScorer { _ in -1 }
         let judge = PairwiseModelJudge(rubric: "Q={{prompt}} 1={{completion}} 2={{reference}}", scorer: scorer)

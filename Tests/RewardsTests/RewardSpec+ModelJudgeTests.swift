@@ -23,13 +23,14 @@ func modelJudgeErrorPath(_ json: String) -> String? {
     @Test func fieldsAreReadIntoTheJudge() throws {
         let model = try modelJudgeSpec(#"""
             {"type": "model_judge", "name": "mj", "rubric": "Q {{prompt}} A {{completion}} B {{reference}}",
-             "verdicts": {"better": "A", "tie": "same", "worse": "B"}, "both_orders": true, "identical_is_tie": false}
+             "verdicts": {"better": "A", "tie": "same", "worse": "B"}, "both_orders": true, "identical_is_tie": false,
+             "min_margin": 0.5}
             """#)
         let judge = try #require(model as? PairwiseModelJudge)
         #expect(judge.name == "mj")
         #expect(judge.rubric == "Q {{prompt}} A {{completion}} B {{reference}}")
         #expect(judge.verdicts == PairwiseModelJudge.Verdicts(better: "A", tie: "same", worse: "B"))
-        #expect(judge.bothOrders && !judge.identicalIsTie)
+        #expect(judge.bothOrders && !judge.identicalIsTie && judge.minMargin == 0.5)
     }
 
     @Test func defaultsAreThePapersFormat() throws {
@@ -37,7 +38,7 @@ func modelJudgeErrorPath(_ json: String) -> String? {
         #expect(judge.name == "model_judge")
         #expect(judge.rubric == PairwiseModelJudge.defaultRubric)
         #expect(judge.verdicts == .paper)
-        #expect(!judge.bothOrders && judge.identicalIsTie)
+        #expect(!judge.bothOrders && judge.identicalIsTie && judge.minMargin == 1e-4)
     }
 
     @Test func badFieldsAreNamed() {
@@ -57,6 +58,8 @@ func modelJudgeErrorPath(_ json: String) -> String? {
         #expect(modelJudgeErrorPath(#"{"type": "model_judge", "both_orders": "yes"}"#) == "$.both_orders")
         #expect(modelJudgeErrorPath(#"{"type": "model_judge", "identical_is_tie": 0}"#) == "$.identical_is_tie")
         #expect(modelJudgeErrorPath(#"{"type": "model_judge", "temperature": 0}"#) == "$.temperature")
+        #expect(modelJudgeErrorPath(#"{"type": "model_judge", "min_margin": -0.1}"#) == "$.min_margin")
+        #expect(modelJudgeErrorPath(#"{"type": "model_judge", "min_margin": "small"}"#) == "$.min_margin")
     }
 
     @Test func withoutAModelTheSpecIsRefusedAtItsType() {
