@@ -106,7 +106,8 @@ public struct PairwiseModelJudge: RewardModel {
     /// The margin (nats) a win needs over both other verdicts, so that f32 rounding in the scorer (about 1e-6 between
     /// batchings) never turns a tie into a win.
     public let minMargin: Double
-    let scorer: any CompletionLikelihoodScorer
+    /// The model's likelihoods (for callers that report its work, e.g. `grao score --summary`).
+    public let scorer: any CompletionLikelihoodScorer
 
     /// A judge over `scorer`; the spec type `model_judge` builds one from JSON.
     public init(name: String = "model_judge", rubric: String = PairwiseModelJudge.defaultRubric,

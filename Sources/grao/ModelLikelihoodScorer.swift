@@ -3,6 +3,7 @@ import Foundation
 import LinearAlgebra
 import Llama
 import Rewards
+import Synchronization
 import Tokenization
 
 /// The loaded model as the `CompletionLikelihoodScorer` of a `model_judge` reward: each query's prompt becomes one
@@ -18,6 +19,18 @@ final class ModelLikelihoodScorer: CompletionLikelihoodScorer {
         let description: String
     }
 
+    /// Work done so far, for benchmarks and metrics.
+    struct Statistics: Sendable, Equatable {
+        /// `logLikelihoods` calls.
+        var calls = 0
+        /// Queries scored.
+        var queries = 0
+        /// Tokens run through the model: distinct prompts once each, plus continuation tokens but the last.
+        var fedTokens = 0
+        /// Rows given to the LM head (one per continuation token).
+        var headRows = 0
+    }
+
     let model: LlamaModel
     let tokenizer: BPETokenizer
     let template: ChatTemplate
@@ -26,6 +39,10 @@ final class ModelLikelihoodScorer: CompletionLikelihoodScorer {
     let maxBatchTokens: Int
     /// The async entry point runs the (blocking, compute-bound) work here, off Swift's cooperative threads.
     private let queue = DispatchQueue(label: "grao.model-likelihood-scorer")
+    private let counters = Mutex(Statistics())
+
+    /// Work done so far.
+    var statistics: Statistics { counters.withLock { $0 } }
 
     /// A scorer over a model, its tokenizer and its chat template.
     init(model: LlamaModel, tokenizer: BPETokenizer, template: ChatTemplate, maxBatchTokens: Int = 2048) {
@@ -105,6 +122,14 @@ final class ModelLikelihoodScorer: CompletionLikelihoodScorer {
         if !chunk.isEmpty {
             try score(chunk, prompts: prompts, users: users, continuations: continuations, workspace: workspace,
                       into: &results)
+        }
+        let fed = prompts.reduce(0) { $0 + $1.count } + continuations.reduce(0) { $0 + max($1.count - 1, 0) }
+        let rows = continuations.reduce(0) { $0 + $1.count }
+        counters.withLock {
+            $0.calls += 1
+            $0.queries += queries.count
+            $0.fedTokens += fed
+            $0.headRows += rows
         }
         return results
     }

@@ -42,9 +42,16 @@ import Testing
         let queries = ["Which is larger, 3 or 5?", "Say hello."].flatMap { p in
             ["1 > 2", "1 = 2", "1 < 2"].map { LikelihoodQuery(prompt: p, continuation: $0) }
         } + [LikelihoodQuery(prompt: "Say hello.", continuation: "Hello! How can I help you today?")]
+        let before = scorer.statistics
         let shared = try await scorer.logLikelihoods(queries)
+        let after = scorer.statistics
         let pairs = queries.map { ScoringPair(prompt: scorer.promptTokens($0.prompt),
                                               completion: scorer.continuationTokens($0.continuation)) }
+        // Each distinct prompt is run once; continuations run from its cache.
+        let promptTokens = pairs[0].prompt.count + pairs[3].prompt.count
+        #expect(after.calls - before.calls == 1 && after.queries - before.queries == queries.count)
+        #expect(after.fedTokens - before.fedTokens == promptTokens + pairs.reduce(0) { $0 + $1.completion.count - 1 })
+        #expect(after.headRows - before.headRows == pairs.reduce(0) { $0 + $1.completion.count })
         let reference = try scorer.model.completionLogProbs(pairs).map { $0.reduce(0) { $0 + Double($1) } }
         // Both are f32 forward passes over the same tokens, batched differently (prefix cache vs whole
         // sequences), so they agree to f32 rounding: well under 1e-3 nats for sums of a few tokens.
