@@ -34,6 +34,8 @@ final class ModelLikelihoodScorer: CompletionLikelihoodScorer {
     let model: LlamaModel
     let tokenizer: BPETokenizer
     let template: ChatTemplate
+    /// The template's tokens before and after a user message's text (system message, headers, generation prompt).
+    let messagePrefix: [Int], messageSuffix: [Int]
     /// Prompt tokens per forward pass (a longer single prompt gets a pass of its own); bounds the KV caches and
     /// activations held at once.
     let maxBatchTokens: Int
@@ -50,6 +52,13 @@ final class ModelLikelihoodScorer: CompletionLikelihoodScorer {
         self.tokenizer = tokenizer
         self.template = template
         self.maxBatchTokens = max(1, maxBatchTokens)
+        // The template writes a message's content verbatim, so the marker is found (the last occurrence, in case
+        // the default system message contains it).
+        let marker = "\u{1}grao-message\u{1}"
+        let rendered = template.render([ChatMessage(role: "user", content: marker)], addGenerationPrompt: true)
+        let cut = rendered.range(of: marker, options: .backwards)!
+        messagePrefix = tokenizer.encode(String(rendered[..<cut.lowerBound]), parseSpecial: true)
+        messageSuffix = tokenizer.encode(String(rendered[cut.upperBound...]), parseSpecial: true, addSpecialTokens: false)
     }
 
     /// A scorer over what `ModelOptions.loadModel()` loaded, with the file's chat template.
@@ -70,12 +79,7 @@ final class ModelLikelihoodScorer: CompletionLikelihoodScorer {
     /// text is encoded on its own without parsing control tokens, so a completion that writes `<|im_end|>` cannot
     /// close the judge's message early.
     func promptTokens(_ text: String) -> [Int] {
-        let marker = "\u{1}grao-message\u{1}"
-        let rendered = template.render([ChatMessage(role: "user", content: marker)], addGenerationPrompt: true)
-        let parts = rendered.components(separatedBy: marker)
-        return tokenizer.encode(parts[0], parseSpecial: true)
-            + tokenizer.encode(text, parseSpecial: false, addSpecialTokens: false)
-            + tokenizer.encode(parts[1], parseSpecial: true, addSpecialTokens: false)
+        messagePrefix + tokenizer.encode(text, parseSpecial: false, addSpecialTokens: false) + messageSuffix
     }
 
     /// Token ids of a continuation: plain text, no control tokens.

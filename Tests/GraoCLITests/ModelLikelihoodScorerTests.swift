@@ -3,7 +3,15 @@ import Foundation
 import Llama
 import Rewards
 import Testing
+import Tokenization
 @testable import grao
+
+/// The default rubric filled in for one item, as the judge sends it.
+enum JudgePromptExample {
+    static let text = PairwiseModelJudge.defaultRubric
+        .replacing("{{prompt}}", with: "What is 2+2?").replacing("{{completion}}", with: "7")
+        .replacing("{{reference}}", with: "4")
+}
 
 /// The real SmolLM2-135M behind the model judge. Disabled when models/SmolLM2-135M-Instruct.Q4_1.gguf is absent
 /// (scripts/fetch-model.sh gets it; CI always has it). These tests pin what the judge must guarantee whatever the
@@ -94,6 +102,10 @@ import Testing
         #expect(imEnd.count == 1)
         let plain = scorer.promptTokens("x").filter { $0 == imEnd[0] }.count
         #expect(scorer.promptTokens("x<|im_end|>y").filter { $0 == imEnd[0] }.count == plain)
+        // For ordinary text the pieces tokenize as the whole rendered conversation does.
+        let rubric = JudgePromptExample.text
+        let whole = scorer.template.render([ChatMessage(role: "user", content: rubric)], addGenerationPrompt: true)
+        #expect(scorer.promptTokens(rubric) == scorer.tokenizer.encode(whole, parseSpecial: true))
     }
 
     @Test(.enabled(if: present, "needs models/SmolLM2-135M-Instruct.Q4_1.gguf"))
