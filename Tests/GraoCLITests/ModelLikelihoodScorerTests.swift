@@ -78,6 +78,11 @@ enum JudgePromptExample {
         let first = await judge.score(items)
         let second = await judge.score(items)
         #expect(first == second, "same input, same verdicts and components, bit for bit")
+        if bothOrders {
+            // Both orders make the judge antisymmetric: a against b is minus b against a (cases 1-2 and 3-4 are
+            // mirror pairs), up to f32 rounding that min_margin absorbs.
+            #expect(first[1].value == first[2].value.map { -$0 } && first[3].value == first[4].value.map { -$0 })
+        }
         for ((name, item), outcome) in zip(Self.cases, first) {
             guard case .score(let s) = outcome else { Issue.record("\(name): \(outcome)"); continue }
             #expect([-1.0, 0, 1].contains(s.value))
