@@ -1,7 +1,8 @@
 /// A language model as a pairwise judge, in the GRAO paper's format: the candidate (Text 1) against the reference
 /// (Text 2) under a rubric, verdict +1 (candidate better), 0 (tie) or -1 (worse). Nothing is sampled: the judge
 /// asks its scorer for the log-likelihood of each of the three verdict answers as the reply to the rubric and
-/// takes the most likely one, so the same item always gets the same verdict.
+/// takes the most likely one (a win must lead by `minMargin`, else it is a tie), so the same item always gets the
+/// same verdict.
 ///
 /// The paper always puts the candidate first. A model may prefer an answer for its position; with `bothOrders`
 /// the judge also asks with the texts swapped and averages each verdict's log-likelihood over the two orders
