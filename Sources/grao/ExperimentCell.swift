@@ -13,6 +13,7 @@ struct ExperimentCell {
     let method: ExperimentConfig.Method
     let seed: UInt64
     let loaded: LoadedModel
+    let codec: ChatRolloutCodec
     /// The seed's example order, shared by every method (the same prompts, in the same steps).
     let stream: [ExperimentExample]
     let rewards: [any RewardModel]
@@ -33,8 +34,8 @@ struct ExperimentCell {
         let trainer = try PolicyTrainer(model: loaded.model, config: TrainerConfig(
             mode: .lora(config.lora), optimizer: AdamW.Config(weightDecay: config.weightDecay), schedule: schedule,
             maxGradNorm: config.maxGradNorm, microBatchTokens: config.microBatchTokens, seed: seed))
-        let builder = ExperimentStepBuilder(method: method, config: config, tokenizer: loaded.tokenizer, trainer: trainer,
-                                            rewards: rewards)
+        let builder = try ExperimentStepBuilder(method: method, config: config, codec: codec, trainer: trainer,
+                                                rewards: rewards)
         let log = try JSONLLog(path: logPath)
         let header: [String: Any] = ["method": method.name, "algorithm": method.algorithm.rawValue, "seed": seed]
         var evals: [[String: Any]] = []
@@ -53,18 +54,16 @@ struct ExperimentCell {
             line["prompts"] = batch.count
             line["generated_tokens"] = rollout.generatedTokens
             line["rollout_seconds"] = rollout.seconds
-            line["reward_mean"] = ExperimentFiles.optional(rollout.rewardMean)
-            line["reward_std"] = ExperimentFiles.optional(rollout.rewardStd)
-            line["failed_rewards"] = rollout.failedRewards
-            line["zero_variance_groups"] = rollout.zeroVarianceGroups
+            line["reward_mean"] = ExperimentFiles.optional(rollout.stats.rewardMean)
+            line["reward_std"] = ExperimentFiles.optional(rollout.stats.rewardStd)
+            line["reference_reward_mean"] = ExperimentFiles.optional(rollout.stats.referenceRewardMean)
+            line["failed_rewards"] = rollout.stats.maskedSamples + rollout.stats.referenceRewardFailures
+            line["zero_variance_groups"] = rollout.stats.zeroVarianceGroups
+            if method.algorithm == .dpo { line["pairs"] = rollout.stats.pairs }
             totals.generated += rollout.generatedTokens
             totals.rolloutSeconds += rollout.seconds
-            if items.isEmpty {  // DPO with no group giving a preference: nothing to learn from, reported as such
-                line["applied"] = false
-                line["skip_reason"] = "no preference pair in the step's groups"
-                line["update_seconds"] = 0.0
-                line["seconds"] = rollout.seconds
-            } else {
+            do {
+                // A DPO step without any pair gets one zero item from the rollout: loss and gradient 0 (see "pairs").
                 let m = try trainer.step(items)
                 line["applied"] = m.applied
                 if let why = m.skipReason { line["skip_reason"] = why }
@@ -82,7 +81,7 @@ struct ExperimentCell {
             }
             try log.append(line)
             var status = String(format: "%@ step %d/%d  %.1f s", name, step, config.steps, line["seconds"] as? Double ?? 0)
-            if let r = rollout.rewardMean { status += String(format: "  reward %.3f", r) }
+            if let r = rollout.stats.rewardMean { status += String(format: "  reward %.3f", r) }
             if let l = line["loss"] as? Double { status += String(format: "  loss %.4f", l) }
             progress(status)
 

@@ -4,6 +4,7 @@ import Foundation
 import LinearAlgebra
 import Llama
 import Rewards
+import Tokenization
 
 /// `grao experiment --config C.json`: trains every configured method (SFT, DPO, GRPO, GRAO and GRAO's ablations)
 /// from the same starting weights over several seeds, evaluates on held-out prompts every K steps, writes raw JSONL,
@@ -46,7 +47,11 @@ struct ExperimentCommand: AsyncParsableCommand {
         let loaded = try modelOptions.loadModel()
         let judge = try experiment.judgeServer.map { try JudgeServer(command: ["python3", $0.script] + $0.args) }
         if let judge { progress.say("judge server \(judge.url) (pid \(judge.pid))") }
-        let tasks = try ExperimentData(config: experiment, loaded: loaded, judgeURL: judge?.url)
+        let codec: ChatRolloutCodec
+        do { codec = ChatRolloutCodec(tokenizer: loaded.tokenizer, template: try ChatTemplate(gguf: loaded.file)) } catch {
+            throw ValidationError("\(experiment.model): chat template: \(error)")
+        }
+        let tasks = try ExperimentData(config: experiment, codec: codec, judgeURL: judge?.url)
         let rewards = tasks.rewards, names = experiment.tasks.map(\.name)
         let evaluator = try Evaluator(
             prompts: tasks.eval, tasks: Dictionary(uniqueKeysWithValues: experiment.tasks.map { ($0.name, $0.rule) }),
@@ -63,7 +68,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         if baselineOnly { return }
         let cellDir = (outDir as NSString).appendingPathComponent("cells")
         for (index, (method, seed)) in selected.enumerated() {
-            let cell = ExperimentCell(config: experiment, method: method, seed: seed, loaded: loaded,
+            let cell = ExperimentCell(config: experiment, method: method, seed: seed, loaded: loaded, codec: codec,
                                       stream: tasks.stream(seed: seed), rewards: rewards, evaluator: evaluator,
                                       baseline: baseline.items, directory: cellDir,
                                       progress: { progress.say("[\(index + 1)/\(selected.count)] \($0)") })

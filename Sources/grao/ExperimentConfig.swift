@@ -33,8 +33,11 @@ struct ExperimentConfig {
         var grpo = GRPOObjective.Config()
         var dpo = DPOObjective.Config()
         var pairs = Pairs.referenceVsWorst
-        /// Whether a step samples groups from the policy (and so spends generation compute).
-        var samples: Bool { algorithm == .grao || algorithm == .grpo || (algorithm == .dpo && pairs == .referenceVsWorst) }
+        /// The rollout's view of this method.
+        var algorithmConfig: AlgorithmConfig {
+            AlgorithmConfig(AlgorithmConfig.Name(rawValue: algorithm.rawValue)!, grao: grao, grpo: grpo, dpo: dpo,
+                            pairDerivation: .referenceVsWorst)
+        }
     }
 
     var name: String

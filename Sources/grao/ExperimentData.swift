@@ -12,12 +12,7 @@ struct ExperimentData {
     var eval: [EvaluationPrompt]
     var rewards: [any RewardModel]
 
-    init(config: ExperimentConfig, loaded: LoadedModel, judgeURL: String?, seed: UInt64 = 0x6772_616F) throws {
-        let template: ChatTemplate
-        do { template = try ChatTemplate(gguf: loaded.file) } catch { throw ExperimentError("\(config.model): chat template: \(error)") }
-        func tokens(_ e: TrainingExample) -> [Int] {
-            loaded.tokenizer.encode(template.render(e.messages, addGenerationPrompt: true), parseSpecial: true)
-        }
+    init(config: ExperimentConfig, codec: ChatRolloutCodec, judgeURL: String?, seed: UInt64 = 0x6772_616F) throws {
         var logger = Logger(label: "grao.experiment") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
         train = []
@@ -37,9 +32,10 @@ struct ExperimentData {
             if let leak = held.first(where: { trainPrompts.contains($0.messages.map(\.content).joined(separator: "\u{1}")) }) {
                 throw ExperimentError("task \(task.name): \(task.eval) line \(leak.line) repeats a training prompt")
             }
-            train.append(examples.map { ExperimentExample(task: t, example: $0, promptTokens: tokens($0)) })
-            eval += held.prefix(task.evalSize).map {
-                EvaluationPrompt(task: task.name, tokens: tokens($0), text: $0.messages.last?.content ?? "", reference: $0.reference!)
+            train.append(examples.map { ExperimentExample(task: t, example: $0) })
+            eval += try held.prefix(task.evalSize).map {
+                EvaluationPrompt(task: task.name, tokens: try codec.promptTokens($0.messages), text: $0.promptText,
+                                 reference: $0.reference!, metadata: $0.metadata)
             }
             var specText = task.reward.text
             if let judgeURL { specText = specText.replacingOccurrences(of: "{{judge_url}}", with: judgeURL) }

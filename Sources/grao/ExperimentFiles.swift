@@ -13,6 +13,8 @@ enum ExperimentFiles {
 
     static func sanitized(_ value: Any) -> Any {
         switch value {
+        // Booleans first: a JSON boolean read back by JSONSerialization would otherwise cast to Double (1 or 0).
+        case is Bool: return value
         case let d as Double: return d.isFinite ? d : NSNull()
         case let f as Float: return f.isFinite ? Double(f) : NSNull()
         case let a as [Any]: return a.map(sanitized)

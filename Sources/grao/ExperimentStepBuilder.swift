@@ -2,154 +2,79 @@ import Alignment
 import Foundation
 import Llama
 import Rewards
-import Tokenization
 
-/// A training example of an experiment: its task (which reward scores it) and the chat-formatted prompt tokens.
+/// A training example of an experiment and its task (which reward scores it).
 struct ExperimentExample {
     var task: Int
     var example: TrainingExample
-    var promptTokens: [Int]
-    var promptText: String { example.messages.last?.content ?? "" }
 }
 
 /// What a step's rollout did, for the step's log line.
 struct ExperimentRollout {
-    var rewards: [Double] = []
-    var failedRewards = 0
-    var zeroVarianceGroups = 0
+    var stats = RolloutStats()
     var generatedTokens = 0
-    var samples = 0
     var seconds = 0.0
-
-    var rewardMean: Double? { rewards.isEmpty ? nil : rewards.reduce(0, +) / Double(rewards.count) }
-    var rewardStd: Double? {
-        guard let m = rewardMean else { return nil }
-        return (rewards.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(rewards.count)).squareRoot()
-    }
 }
 
-/// Turns one step's examples into objective items for a method: samples groups from the current policy when the
-/// method needs them, scores them with each example's task reward (failures masked, never read as 0), and asks the
-/// reference policy for what DPO and GRPO's KL need. Every method gets the same examples in the same order.
+/// Turns one step's examples into objective items with Alignment's `Rollout`: samples groups from the current
+/// policy when the method needs them, scores every query with its example's task reward (failures masked, never
+/// read as 0; one batch per task, so a remote judge sees whole batches), and builds the method's items.
+/// Every method gets the same examples in the same order.
 struct ExperimentStepBuilder {
     let method: ExperimentConfig.Method
-    let config: ExperimentConfig
-    let tokenizer: BPETokenizer
+    let rollout: Rollout
     let trainer: PolicyTrainer
     let rewards: [any RewardModel]
 
-    /// Reference answers end with the end-of-turn token, so imitating them also teaches the model to stop.
-    func answerTokens(_ text: String) -> [Int] {
-        tokenizer.encode(text, parseSpecial: false) + Array(tokenizer.endOfGenerationIds.sorted().prefix(1))
+    init(method: ExperimentConfig.Method, config: ExperimentConfig, codec: ChatRolloutCodec, trainer: PolicyTrainer,
+         rewards: [any RewardModel]) throws {
+        self.method = method
+        self.trainer = trainer
+        self.rewards = rewards
+        rollout = try Rollout(algorithm: method.algorithmConfig,
+                              settings: RolloutSettings(groupSize: config.groupSize, maxTokens: config.maxTokens,
+                                                        sampling: SamplingParameters(temperature: config.temperature)),
+                              codec: codec)
     }
 
     func items(for batch: [ExperimentExample], seed: UInt64) async throws -> ([ObjectiveItem], ExperimentRollout) {
         let start = ContinuousClock.now
-        var rollout = ExperimentRollout()
-        let references = batch.map { answerTokens($0.example.reference!) }
-        var items: [ObjectiveItem] = []
-        switch (method.algorithm, method.samples) {
-        case (.sft, _):
-            items = zip(batch, references).map { .sft(prompt: $0.promptTokens, reference: $1) }
-        case (.dpo, false):
-            let rejected = try batch.map { e -> [Int] in
-                guard let r = e.example.rejected else {
-                    throw ExperimentError("method \(method.name): dataset pairs need \"rejected\" (line \(e.example.line))")
-                }
-                return answerTokens(r)
-            }
-            items = try dpoItems(prompts: batch.map(\.promptTokens), chosen: references, rejected: rejected)
-        default:
-            items = try await sampledItems(batch, references: references, seed: seed, rollout: &rollout)
+        // DPO pairs: the datasets' rejected answers are used only when the method asks for them; otherwise they are
+        // hidden so that the rollout derives pairs from sampled groups.
+        let examples = batch.map { e -> TrainingExample in
+            var x = e.example
+            if method.algorithm != .dpo || method.pairs != .dataset { x.rejected = nil }
+            return x
         }
-        rollout.seconds = ExperimentClock.seconds(since: start)
-        return (items, rollout)
-    }
-
-    private func sampledItems(_ batch: [ExperimentExample], references: [[Int]], seed: UInt64,
-                              rollout: inout ExperimentRollout) async throws -> [ObjectiveItem] {
-        let requests = batch.enumerated().map { i, e in
-            GenerationRequest(prompt: e.promptTokens, sampleCount: config.groupSize, maxTokens: config.maxTokens,
-                              sampling: SamplingParameters(temperature: config.temperature), seed: seed &+ UInt64(i))
+        if method.algorithm == .dpo, method.pairs == .dataset, let e = examples.first(where: { $0.rejected == nil }) {
+            throw ExperimentError("method \(method.name): dataset pairs need \"rejected\" (line \(e.line))")
         }
-        let groups = try trainer.policy.generate(requests, endOfSequence: tokenizer.endOfGenerationIds, decoder: tokenizer)
-        // Score every group's samples and its reference in one call per task (a remote judge sees whole batches).
-        var sampleRewards = groups.map { [Double?](repeating: nil, count: $0.count) }
-        var referenceRewards = [Double?](repeating: nil, count: batch.count)
-        for task in Set(batch.map(\.task)).sorted() {
-            let members = batch.indices.filter { batch[$0].task == task }
-            var scoreItems: [RewardItem] = []
-            for i in members {
-                let e = batch[i]
-                scoreItems += groups[i].map { RewardItem(prompt: e.promptText, completion: $0.text, reference: e.example.reference) }
-                scoreItems.append(RewardItem(prompt: e.promptText, completion: e.example.reference!, reference: e.example.reference))
-            }
-            let outcomes = await rewards[task].score(scoreItems)
-            guard outcomes.count == scoreItems.count else { continue }  // contract broken: every item stays failed
-            var k = 0
-            for i in members {
-                for g in groups[i].indices {
-                    sampleRewards[i][g] = outcomes[k].value.flatMap { $0.isFinite ? $0 : nil }
-                    k += 1
-                }
-                referenceRewards[i] = outcomes[k].value.flatMap { $0.isFinite ? $0 : nil }
-                k += 1
-            }
+        let groups = try rollout.sample(examples, policy: trainer.policy, seed: seed)
+        let queries = rollout.queries(for: groups)
+        // Which task each query belongs to: queries are laid out group by group (samples, then the reference).
+        var owner: [Int] = []
+        for (i, g) in groups.enumerated() {
+            let count = g.samples.count + (rollout.scoresReference && !g.samples.isEmpty && g.example.reference != nil ? 1 : 0)
+            owner += Array(repeating: batch[i].task, count: count)
         }
-        var items: [ObjectiveItem] = []
-        var chosen: [[Int]] = [], rejected: [[Int]] = [], pairPrompts: [[Int]] = []
-        for (i, group) in groups.enumerated() {
-            let prompt = batch[i].promptTokens
-            let samples = group.map(\.tokens)
-            let r = sampleRewards[i]
-            rollout.rewards += r.compactMap { $0 }
-            rollout.failedRewards += r.filter { $0 == nil }.count
-            rollout.generatedTokens += samples.reduce(0) { $0 + $1.count }
-            rollout.samples += samples.count
-            switch method.algorithm {
-            case .grao:
-                let advantages = GroupAdvantages(sampleRewards: r, referenceReward: referenceRewards[i], options: method.grao.advantages)
-                if advantages.isZeroVariance { rollout.zeroVarianceGroups += 1 }
-                items.append(.grao(prompt: prompt, samples: samples, sampleRewards: r, reference: references[i],
-                                   referenceReward: referenceRewards[i], objective: GRAOObjective(config: method.grao)))
-            case .grpo:
-                if GroupAdvantages(sampleRewards: r, referenceReward: nil, options: .init(referenceInGroup: false)).isZeroVariance {
-                    rollout.zeroVarianceGroups += 1
-                }
-                let refs = method.grpo.klCoefficient != 0
-                    ? try trainer.referenceLogProbs(samples.map { ScoringPair(prompt: prompt, completion: $0) }) : nil
-                items.append(.grpo(prompt: prompt, samples: samples, rewards: r, referenceLogProbs: refs,
-                                   objective: GRPOObjective(config: method.grpo)))
-            case .dpo:
-                if let pair = PreferencePair.derive(sampleRewards: r, referenceReward: referenceRewards[i], using: .referenceVsWorst),
-                   case .sample(let worst) = pair.rejected {
-                    pairPrompts.append(prompt)
-                    chosen.append(references[i])
-                    rejected.append(samples[worst])
-                } else {
-                    rollout.zeroVarianceGroups += 1
-                }
-            case .sft: break
-            }
+        guard owner.count == queries.count else {
+            throw ExperimentError("internal: \(queries.count) reward queries for \(owner.count) expected")
         }
-        if method.algorithm == .dpo {
-            items = pairPrompts.isEmpty ? [] : try dpoItems(prompts: pairPrompts, chosen: chosen, rejected: rejected)
+        var scores = [Double?](repeating: nil, count: queries.count)
+        for task in Set(owner).sorted() {
+            let indices = queries.indices.filter { owner[$0] == task }
+            let outcomes = await rewards[task].score(indices.map {
+                RewardItem(prompt: queries[$0].prompt, completion: queries[$0].completion, reference: queries[$0].reference,
+                           metadata: queries[$0].metadata)
+            })
+            guard outcomes.count == indices.count else { continue }  // contract broken: every item stays failed
+            for (k, i) in indices.enumerated() { scores[i] = outcomes[k].value.flatMap { $0.isFinite ? $0 : nil } }
         }
-        return items
-    }
-
-    private func dpoItems(prompts: [[Int]], chosen: [[Int]], rejected: [[Int]]) throws -> [ObjectiveItem] {
-        var pairs: [ScoringPair] = []
-        for i in prompts.indices {
-            pairs += [ScoringPair(prompt: prompts[i], completion: chosen[i]), ScoringPair(prompt: prompts[i], completion: rejected[i])]
-        }
-        let refs = try trainer.referenceLogProbs(pairs)
-        let objective = DPOObjective(config: method.dpo)
-        return prompts.indices.map { i in
-            .dpo(prompt: prompts[i], chosen: chosen[i], rejected: rejected[i],
-                 chosenReferenceLogProb: SequenceLikelihood.sum(refs[2 * i]),
-                 rejectedReferenceLogProb: SequenceLikelihood.sum(refs[2 * i + 1]), objective: objective)
-        }
+        let batchResult = try rollout.items(try rollout.scored(groups, rewards: scores), trainer: trainer)
+        var out = ExperimentRollout(stats: batchResult.stats)
+        out.generatedTokens = groups.reduce(0) { $0 + $1.samples.reduce(0) { $0 + $1.tokens.count } }
+        out.seconds = ExperimentClock.seconds(since: start)
+        return (batchResult.items, out)
     }
 }
 

@@ -38,7 +38,7 @@ enum ExperimentSummary {
         }
         return ["name": config.name, "steps": config.steps, "eval_every": config.evalEvery,
                 "prompts_per_step": config.promptsPerStep, "group_size": config.groupSize, "max_tokens": config.maxTokens,
-                "baseline": baseline, "methods": methods,
+                "baseline": baseline.filter { $0.key != "items" }, "methods": methods,
                 "cells_done": cells.count, "cells_planned": config.cells.count]
     }
 
