@@ -77,7 +77,10 @@ struct ExperimentCommand: AsyncParsableCommand {
                 continue
             }
             let start = ContinuousClock.now
-            _ = try await cell.run()
+            do { _ = try await cell.run() } catch {
+                // Finished cells are kept; --resume continues from this one.
+                throw ExperimentError("cell \(cell.name) failed: \(error); finished cells are in \(cellDir), rerun with --resume")
+            }
             progress.cellDone(seconds: ExperimentClock.seconds(since: start))
         }
         withExtendedLifetime(judge) {}
