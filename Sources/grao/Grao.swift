@@ -17,6 +17,7 @@ struct Grao: AsyncParsableCommand {
             TrainCommand.self,
             BenchCommand.self,
             TrainBenchCommand.self,
+            ExperimentCommand.self,
         ]
     )
 }

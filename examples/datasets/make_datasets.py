@@ -61,21 +61,28 @@ def arithmetic(rng):
 
 
 def json_format(rng):
-    """Yields unique JSON-construction items with the exact object expected."""
+    """Yields unique JSON-construction items with the exact object expected: two or three keys, so that the
+    starting model gets about half of them right (measured in docs/experiment.md)."""
     seen = set()
     while True:
         name, city, color = rng.choice(NAMES), rng.choice(CITIES), rng.choice(COLORS)
         age = rng.randint(18, 80)
-        shape = rng.choice(["name_age", "name_city", "name_color"])
+        shape = rng.choice(["name_age", "name_city", "name_color", "name_age_city", "name_city_color"])
         if shape == "name_age":
             obj = {"name": name, "age": age}
             text = f"{name} is {age} years old"
         elif shape == "name_city":
             obj = {"name": name, "city": city}
             text = f"{name} lives in {city}"
-        else:
+        elif shape == "name_color":
             obj = {"name": name, "color": color}
             text = f"{name}'s favourite color is {color}"
+        elif shape == "name_age_city":
+            obj = {"name": name, "age": age, "city": city}
+            text = f"{name} is {age} years old and lives in {city}"
+        else:
+            obj = {"name": name, "city": city, "color": color}
+            text = f"{name} lives in {city} and likes the color {color}"
         keys = ", ".join(f'"{k}"' for k in obj)
         prompt = f"{text}. Write this as a JSON object with the keys {keys}. Reply with the JSON only."
         if prompt in seen:
