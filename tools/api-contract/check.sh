@@ -10,7 +10,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$root/tools/api-contract"
 grao="${1:-$root/.build/release/grao}"
 model="${GRAO_MODEL:-$root/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
-examples="${SCHEMATHESIS_MAX_EXAMPLES:-15}"
+examples="${SCHEMATHESIS_MAX_EXAMPLES:-10}"
 
 "$here/make-venv.sh"
 venv="$here/.venv"
@@ -27,7 +27,7 @@ trap cleanup EXIT
 key="$(cat "$work/key")"
 port="$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$grao" serve --host 127.0.0.1 --port "$port" --model "$model" --data "$work/data" --api-key-file "$work/key" \
-    --max-new-tokens 8 --max-group-size 4 --log-level warning 2> "$work/server.log" &
+    --max-new-tokens 8 --max-group-size 4 --max-prompt-tokens 256 --log-level warning 2> "$work/server.log" &
 server_pid=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 240); do
