@@ -1,5 +1,6 @@
 import Dispatch
 import HTTP
+import Alignment
 import Llama
 import Synchronization
 import Testing
@@ -171,5 +172,14 @@ import Testing
         // The engine is free again: the decode stopped at the next step instead of running 2,000 of them.
         #expect(await eventually { !engine.counters.running })
         #expect(try await engine.run { _ in 5 } == 5)
+    }
+
+    @Test func theEngineIsATrainingRunsExecutor() async throws {
+        let engine = TinyModel.engine()
+        defer { engine.stop() }
+        let executor: any ModelExecutor = engine
+        let before = engine.counters.done
+        #expect(try await executor.run { 21 * 2 } == 42)
+        #expect(await eventually { engine.counters.done == before + 1 })  // it ran as an engine job
     }
 }

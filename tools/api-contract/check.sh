@@ -39,10 +39,11 @@ curl -fs "$base/readyz" > /dev/null || { cat "$work/server.log" >&2; echo "check
 
 "$venv/bin/python" "$here/openai_client_check.py" "$base" "$key"
 
-"$venv/bin/schemathesis" run "$root/openapi.yaml" --url "$base" -H "Authorization: Bearer $key" \
+# From the scratch directory: schemathesis keeps a cache (.schemathesis/) in its working directory.
+(cd "$work" && "$venv/bin/schemathesis" run "$root/openapi.yaml" --url "$base" -H "Authorization: Bearer $key" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection \
     --max-examples "$examples" --phases examples,coverage,fuzzing --workers 1 --request-timeout 60 \
-    --suppress-health-check too_slow,filter_too_much --seed 1
+    --suppress-health-check too_slow,filter_too_much --seed 1)
 if grep -E "critical|handler failed" "$work/server.log" >&2; then
     echo "check.sh: the server logged failures during the contract run" >&2
     exit 1
