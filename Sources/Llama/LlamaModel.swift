@@ -31,9 +31,11 @@ public final class LlamaModel: Sendable {
         }
     }
 
-    /// logits[r, :] = output · hidden[r, :] for `rows` rows of normalized hidden state.
+    /// logits[r, :] = output · hidden[r, :] for `rows` rows of normalized hidden state (few rows read the head's
+    /// quantized twin when there is one).
     public func logits(hidden: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
         // hidden [rows, C], output [V, C], out [rows, V]
-        Linear.forward(m: rows, k: config.width, n: config.vocabSize, x: hidden, w: weights.output.pointer, y: out)
+        Self.project(m: rows, k: config.width, n: config.vocabSize, x: hidden, w: weights.output,
+                     weights.quantized(forRows: rows)?.output, y: out)
     }
 }
