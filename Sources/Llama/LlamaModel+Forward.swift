@@ -90,15 +90,17 @@ extension LlamaModel {
         s.reserve(config: cfg, rows: n, scoreCount: scoreCount * threads)
         if n == 0 { return s.normed }
         let c = cfg.width, qkvw = cfg.qkvWidth, qd = cfg.queryWidth, kvd = cfg.kvWidth, f = cfg.ffnWidth
+        let quantized = weights.quantized(forRows: n)  // decode-size passes read the stored blocks
 
         Kernels.embed(tokens: tokens, embedding: weights.tokenEmbedding.pointer, width: c, out: s.x.pointer)
         Kernels.ropeTables(positions: positions, headDim: cfg.headDim, base: cfg.ropeBase,
                            cos: s.cos.pointer, sin: s.sin.pointer)
         for (l, layer) in weights.layers.enumerated() {
+            let q = quantized?.layers[l]
             // Attention block: x += Wo · attention(rope(Wq·norm(x)), rope(Wk·norm(x)), Wv·norm(x))
             Kernels.rmsNorm(x: s.x.pointer, gain: layer.attentionNorm.pointer, rows: n, width: c,
                             epsilon: cfg.normEpsilon, out: s.normed.pointer)
-            Linear.forward(m: n, k: c, n: qkvw, x: s.normed.pointer, w: layer.qkv.pointer, y: s.qkv.pointer)
+            Self.project(m: n, k: c, n: qkvw, x: s.normed.pointer, w: layer.qkv, q?.qkv, y: s.qkv.pointer)
             Kernels.rope(s.qkv.pointer, rows: n, ld: qkvw, heads: cfg.headCount + cfg.kvHeadCount,
                          headDim: cfg.headDim, cos: s.cos.pointer, sin: s.sin.pointer)
             var rowStarts: [Int] = []
@@ -129,19 +131,30 @@ extension LlamaModel {
                               scratch: s, scores: s.scores.pointer)
                 }
             }
-            Linear.forward(m: n, k: qd, n: c, x: s.attention.pointer, w: layer.attentionOutput.pointer,
-                           y: s.x.pointer, accumulate: true)
+            Self.project(m: n, k: qd, n: c, x: s.attention.pointer, w: layer.attentionOutput, q?.attentionOutput,
+                         y: s.x.pointer, accumulate: true)
             // Feed-forward block: x += Wdown · (silu(Wgate·norm(x)) ⊙ Wup·norm(x))
             Kernels.rmsNorm(x: s.x.pointer, gain: layer.ffnNorm.pointer, rows: n, width: c,
                             epsilon: cfg.normEpsilon, out: s.normed.pointer)
-            Linear.forward(m: n, k: c, n: 2 * f, x: s.normed.pointer, w: layer.gateUp.pointer, y: s.gateUp.pointer)
+            Self.project(m: n, k: c, n: 2 * f, x: s.normed.pointer, w: layer.gateUp, q?.gateUp, y: s.gateUp.pointer)
             Kernels.swiGLU(gateUp: s.gateUp.pointer, rows: n, ffnWidth: f, out: s.hidden.pointer)
-            Linear.forward(m: n, k: f, n: c, x: s.hidden.pointer, w: layer.down.pointer, y: s.x.pointer,
-                           accumulate: true)
+            Self.project(m: n, k: f, n: c, x: s.hidden.pointer, w: layer.down, q?.down, y: s.x.pointer,
+                         accumulate: true)
         }
         for entry in entries { entry.cache.commit(entry.tokens.count) }
         Kernels.rmsNorm(x: s.x.pointer, gain: weights.outputNorm.pointer, rows: n, width: c,
                         epsilon: cfg.normEpsilon, out: s.normed.pointer)
         return s.normed
+    }
+
+    /// Y[m×n] (+)= X[m×k] · Wᵀ from the quantized twin `quantized` when given (same values, fewer bytes), else from
+    /// the f32 weights `w`.
+    static func project(m: Int, k: Int, n: Int, x: UnsafePointer<Float>, w: FloatBuffer, _ quantized: QuantizedMatrix?,
+                        y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        if let quantized {
+            Linear.forward(m: m, x: x, ldx: k, w: quantized, y: y, ldy: n, accumulate: accumulate)
+        } else {
+            Linear.forward(m: m, k: k, n: n, x: x, w: w.pointer, y: y, accumulate: accumulate)
+        }
     }
 }

@@ -31,9 +31,26 @@ public final class LlamaModel: Sendable {
         }
     }
 
-    /// logits[r, :] = output · hidden[r, :] for `rows` rows of normalized hidden state.
+    /// Bytes of weights a forward pass of `rows` rows plus the LM head over them reads: the quantized twin's blocks
+    /// where it is used, f32 elsewhere (norm gains included, embedding lookups of a few rows not).
+    public func weightBytesRead(rows: Int) -> Int {
+        let w = weights, q = w.quantized(forRows: rows)
+        func bytes(_ f32: FloatBuffer, _ quantized: QuantizedMatrix?) -> Int { quantized?.byteCount ?? f32.count * 4 }
+        var total = bytes(w.output, q?.output) + w.outputNorm.count * 4
+        for (l, layer) in w.layers.enumerated() {
+            let ql = q?.layers[l]
+            total += bytes(layer.qkv, ql?.qkv) + bytes(layer.attentionOutput, ql?.attentionOutput)
+                + bytes(layer.gateUp, ql?.gateUp) + bytes(layer.down, ql?.down)
+                + (layer.attentionNorm.count + layer.ffnNorm.count) * 4
+        }
+        return total
+    }
+
+    /// logits[r, :] = output · hidden[r, :] for `rows` rows of normalized hidden state (few rows read the head's
+    /// quantized twin when there is one).
     public func logits(hidden: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>) {
         // hidden [rows, C], output [V, C], out [rows, V]
-        Linear.forward(m: rows, k: config.width, n: config.vocabSize, x: hidden, w: weights.output.pointer, y: out)
+        Self.project(m: rows, k: config.width, n: config.vocabSize, x: hidden, w: weights.output,
+                     weights.quantized(forRows: rows)?.output, y: out)
     }
 }

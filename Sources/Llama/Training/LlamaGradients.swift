@@ -52,7 +52,9 @@ public final class LlamaGradients: @unchecked Sendable {
 extension LlamaWeights {
     /// The parameters full fine-tuning updates, named and ordered like `LlamaGradients.tensors`.
     /// With a tied head, `output` is not listed: it is the `tokenEmbedding` buffer itself.
+    /// Callers may write these buffers, so the quantized twin of the weights is retired here, before any write.
     public func trainableTensors(tied: Bool) -> [(name: String, buffer: FloatBuffer)] {
+        quantized?.invalidate()
         var out: [(String, FloatBuffer)] = [("token_embd", tokenEmbedding)]
         for (l, w) in layers.enumerated() {
             let b = "blk.\(l)."
