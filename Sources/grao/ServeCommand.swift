@@ -1,17 +1,45 @@
+import API
 import ArgumentParser
 import Dispatch
 import Foundation
 import HTTP
+import LinearAlgebra
+import Llama
 import Logging
+import Tokenization
 import Sockets
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `grao serve`: runs the HTTP server until SIGINT or SIGTERM, then shuts down gracefully.
+/// `grao serve`: runs the HTTP API until SIGINT or SIGTERM, then shuts down gracefully. The model loads on the
+/// engine thread after the server is listening: `/healthz` answers at once, `/readyz` says 503 until it is loaded.
 struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTP server.")
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTP API server.")
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "Data directory: checkpoints, run logs, registered judges.")
+    var data = "data"
+
+    @Option(help: "OpenBLAS threads for the model.")
+    var threads = 2
+
+    @Option(help: "File holding the API key every /v1 route requires (else the GRAO_API_KEY environment variable).")
+    var apiKeyFile: String?
+
+    @Flag(help: "Allow listening on a non-loopback address without an API key.")
+    var insecure = false
+
+    @Option(help: "Model jobs that may wait; more get 503 with Retry-After.")
+    var queueLimit = 64
+
+    @Option(help: "Most new tokens one sample may ask for.")
+    var maxNewTokens = 1024
+
+    @Option(help: "Most samples per prompt (n, group_size).")
+    var maxGroupSize = 64
 
     @Option(help: "Address to listen on (IPv4/IPv6 literal or localhost).")
     var host = "127.0.0.1"
@@ -62,6 +90,14 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("\(name) must be a number of seconds in (0, 86400], got \(value)")
             }
         }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256, got \(threads)") }
+        guard (1...100_000).contains(queueLimit) else { throw ValidationError("--queue-limit must be 1...100000, got \(queueLimit)") }
+        guard (1...1_000_000).contains(maxNewTokens) else { throw ValidationError("--max-new-tokens must be 1...1000000, got \(maxNewTokens)") }
+        guard (1...1024).contains(maxGroupSize) else { throw ValidationError("--max-group-size must be 1...1024, got \(maxGroupSize)") }
+        if try readAPIKey() == nil && !Self.isLoopback(host) && !insecure {
+            throw ValidationError("refusing to listen on \(host) without an API key: pass --api-key-file or set GRAO_API_KEY "
+                                  + "(or --insecure to serve an open API on the network)")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got '\(logLevel)'")
         }
@@ -72,7 +108,29 @@ struct ServeCommand: AsyncParsableCommand {
         let sink = BatchedStderr()
         LoggingSystem.bootstrap { label in BatchedLogHandler(label: label, level: level, sink: sink) }
         let logger = Logger(label: "grao")
-        let server = HTTPServer(configuration: serverConfiguration(), router: Self.makeRouter(), logger: logger)
+        let key = try readAPIKey()
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        BLAS.threadCount = threads
+        let modelOptions = modelOptions
+        _ = try modelOptions.openFile()  // a missing file is a start-up error, not a 503 forever
+        let engine = ComputeEngine(limits: .init(queueCapacity: queueLimit)) {
+            let start = ContinuousClock.now
+            let loaded = try modelOptions.loadModel()
+            let template: ChatTemplate?
+            do { template = try ChatTemplate(gguf: loaded.file) } catch {
+                logger.warning("no usable chat template; chat routes will answer 400", metadata: ["reason": "\(error)"])
+                template = nil
+            }
+            let name = URL(fileURLWithPath: modelOptions.model).deletingPathExtension().lastPathComponent
+            let info = ModelInfo(config: loaded.model.config, tokenizer: loaded.tokenizer, chatTemplate: template,
+                                 name: name, path: modelOptions.model)
+            logger.notice("model loaded", metadata: ["model": "\(name)", "seconds": "\(ContinuousClock.now - start)"])
+            return EngineContext(info: info, model: loaded.model)
+        }
+        let api = APIServer(configuration: .init(apiKey: key, dataDirectory: data,
+                                                 limits: .init(maxGroupSize: maxGroupSize, maxNewTokens: maxNewTokens)),
+                            engine: engine, logger: logger)
+        let server = HTTPServer(configuration: serverConfiguration(), router: api.makeRoutes().router, logger: logger)
         let boundPort: UInt16
         do {
             boundPort = try server.start()
@@ -85,6 +143,7 @@ struct ServeCommand: AsyncParsableCommand {
             server.shutdown(gracePeriod: count == 1 ? .milliseconds(Int64(shutdownGrace * 1000)) : .zero)
         }
         await server.waitUntilStopped()
+        engine.stop()
         withExtendedLifetime(signals) {}
         logger.notice("grao stopped")
         sink.flush()
@@ -97,16 +156,28 @@ struct ServeCommand: AsyncParsableCommand {
             limits: HTTPParserLimits(maxBodyBytes: maxBodyBytes),
             maxConnections: maxConnections,
             timeouts: HTTPTimeouts(header: seconds(headerTimeout), body: seconds(bodyTimeout), idle: seconds(idleTimeout),
-                                   write: seconds(writeTimeout)))
+                                   write: seconds(writeTimeout)),
+            cancelsHandlersOnPeerClose: true)
     }
 
-    /// The routes `grao serve` answers for now: the health check, run inline on the event loop
-    /// because it never waits on anything.
-    static func makeRouter() -> HTTPRouter {
-        var router = HTTPRouter()
-        let healthy = HTTPResponse.json(#"{"status":"ok"}"#)
-        router.addInline(.GET, "/healthz") { _ in healthy }
-        return router
+    /// The key from `--api-key-file`, else from `GRAO_API_KEY`, else none.
+    func readAPIKey() throws -> APIKey? {
+        let text: String
+        if let apiKeyFile {
+            do { text = try String(contentsOfFile: apiKeyFile, encoding: .utf8) } catch {
+                throw ValidationError("--api-key-file \(apiKeyFile): cannot read it (\(error.localizedDescription))")
+            }
+        } else if let fromEnvironment = ProcessInfo.processInfo.environment["GRAO_API_KEY"], !fromEnvironment.isEmpty {
+            text = fromEnvironment
+        } else {
+            return nil
+        }
+        do { return try APIKey(text) } catch { throw ValidationError("\(apiKeyFile.map { "--api-key-file \($0)" } ?? "GRAO_API_KEY"): \(error)") }
+    }
+
+    /// Whether `host` only accepts connections from this machine.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// Routes SIGINT and SIGTERM to `handler` (with how many have arrived) instead of killing the process.

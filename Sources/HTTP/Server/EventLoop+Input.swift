@@ -160,6 +160,9 @@ extension EventLoop {
     /// client waits for them); then the connection closes.
     private func handlePeerClosed(_ connection: Connection, now: UInt64) {
         guard !connection.closed else { return }
+        if connection.busy && configuration.cancelsHandlersOnPeerClose {
+            connection.task?.cancel()
+        }
         if connection.busy || connection.pendingOutput > 0 {
             connection.closeAfterFlush = connection.closeAfterFlush || !connection.busy
             updateInterest(connection)

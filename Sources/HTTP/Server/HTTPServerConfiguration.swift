@@ -13,16 +13,23 @@ public struct HTTPServerConfiguration: Sendable {
     public var timeouts: HTTPTimeouts
     /// listen(2) backlog: how many finished handshakes may wait for accept.
     public var backlog: Int32
+    /// Cancel a running handler's task when its client closes its side of the connection (FIN). A client that
+    /// closed usually left, and its queued work should be dropped (the API's model jobs); a client that only
+    /// half-closed still gets whatever the handler answers despite the cancellation. Off by default: plain
+    /// handlers keep RFC 9112's half-close semantics untouched.
+    public var cancelsHandlersOnPeerClose: Bool
 
     /// A configuration with defaults: 127.0.0.1:8080, 16,384 connections.
     public init(host: String = "127.0.0.1", port: UInt16 = 8080, limits: HTTPParserLimits = HTTPParserLimits(),
-                maxConnections: Int = 16_384, timeouts: HTTPTimeouts = HTTPTimeouts(), backlog: Int32 = 4096) {
+                maxConnections: Int = 16_384, timeouts: HTTPTimeouts = HTTPTimeouts(), backlog: Int32 = 4096,
+                cancelsHandlersOnPeerClose: Bool = false) {
         self.host = host
         self.port = port
         self.limits = limits
         self.maxConnections = maxConnections
         self.timeouts = timeouts
         self.backlog = backlog
+        self.cancelsHandlersOnPeerClose = cancelsHandlersOnPeerClose
     }
 
     /// File descriptors the server needs: one per connection (plus rejected ones in flight) and a few
