@@ -44,7 +44,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
 
         // Alignment objectives, optimizer and (later) the trainer.
-        .target(name: "Alignment", dependencies: ["Llama"], swiftSettings: swiftSettings),
+        .target(name: "Alignment", dependencies: ["Llama", "Tokenization"], swiftSettings: swiftSettings),
 
         // The HTTP API: JSON types, handlers, the compute engine that owns the model, server-side state.
         .target(name: "API", dependencies: ["HTTP", "Llama", "Rewards", "Alignment",

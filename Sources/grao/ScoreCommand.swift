@@ -54,25 +54,7 @@ struct ScoreCommand: AsyncParsableCommand {
 
     /// The reward the spec describes; spec errors become usage errors naming the field.
     func makeModel() throws -> any RewardModel {
-        let specText: String
-        if reward.hasPrefix("@") {
-            let path = String(reward.dropFirst())
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("cannot read reward spec file \(path)")
-            }
-            specText = String(decoding: data, as: UTF8.self)
-        } else {
-            specText = reward
-        }
-        var logger = Logger(label: "grao.score") { label in StreamLogHandler.standardError(label: label) }
-        logger.logLevel = .warning
-        let model: any RewardModel
-        do {
-            model = try RewardSpec.makeReward(json: specText, context: RewardContext(logger: logger, seed: seed))
-        } catch let error as RewardError {
-            throw ValidationError("invalid reward spec: \(error)")
-        }
-        return model
+        try RewardSpecLoader.load(reward, seed: seed, label: "grao.score")
     }
 
     /// The JSON line to print and whether the item was scored (false = a reward failure).

@@ -3,20 +3,25 @@ import ArgumentParser
 import Foundation
 import LinearAlgebra
 import Llama
+import Rewards
 import Tokenization
 
 /// `grao train`: the offline training loop. Each step takes the next prompts of the dataset, samples a group
-/// per prompt from the current policy, scores it (exact match on the reference), builds the objective's items,
-/// and runs one update. One JSON line of metrics per step on stdout, a progress line on stderr, checkpoints
+/// per prompt from the current policy (Alignment's `Rollout`), scores it with a reward spec (Rewards; default exact
+/// match on the reference), builds the objective's items and runs one update. Failed rewards are masked and
+/// counted, never read as 0. One JSON line of metrics per step on stdout, a progress line on stderr, checkpoints
 /// every K steps, resumable.
-struct TrainCommand: ParsableCommand {
+struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "train", abstract: "Train the model offline on a JSONL dataset.")
 
-    enum Algorithm: String, ExpressibleByArgument, CaseIterable { case grao, grpo, dpo, sft }
+    /// Exact match on the reference after whitespace normalization: the reward when none is given.
+    static let defaultReward = #"{"type": "string_check", "operation": "eq", "name": "exact_match"}"#
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: "grao, grpo, dpo or sft.") var algorithm: Algorithm = .grao
-    @Option(help: "JSONL file: {\"prompt\"|\"messages\", \"reference\", \"rejected\" (DPO)} per line.") var data: String
+    @Option(help: "grao, grpo, dpo or sft.") var algorithm: AlgorithmConfig.Name = .grao
+    @Option(help: "JSONL file: {\"prompt\"|\"messages\", \"reference\", \"rejected\" (DPO), \"metadata\"} per line.") var data: String
+    @Option(help: "Reward spec: inline JSON or @file, as `grao score --reward` takes (default: exact match on the reference).")
+    var reward: String = TrainCommand.defaultReward
     @Option(help: "Optimizer steps to run (in total, counting resumed ones).") var steps = 10
     @Option(help: "Samples per prompt (G).") var groupSize = 8
     @Option(help: "Prompts per step.") var promptsPerStep = 1
@@ -39,7 +44,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Save a checkpoint every K steps; 0 only at the end.") var checkpointEvery = 0
     @Option(help: "Directory for checkpoints (step-N subdirectories).") var output = "data/checkpoints/train"
     @Option(help: "Resume from this checkpoint directory.") var resume: String?
-    @Option(help: "Seed for data order, sampling and LoRA init.") var seed: UInt64 = 0
+    @Option(help: "Seed for data order, sampling, LoRA init and judge retry jitter.") var seed: UInt64 = 0
     @Option(help: "OpenBLAS threads.") var threads = 2
 
     func validate() throws {
@@ -53,14 +58,78 @@ struct TrainCommand: ParsableCommand {
         guard temperature >= 0, temperature.isFinite else { throw ValidationError("temperature must be >= 0") }
     }
 
-    func run() throws {
+    /// The objective and its hyper-parameters from the flags.
+    func algorithmConfig() throws -> AlgorithmConfig {
+        let config = AlgorithmConfig(algorithm, grao: GRAOObjective.Config(beta: beta, lambda: lambda),
+                                     grpo: GRPOObjective.Config(clipEpsilon: clipEpsilon, klCoefficient: klCoefficient),
+                                     dpo: DPOObjective.Config(beta: dpoBeta))
+        do { try config.validate() } catch let error as AlignmentError { throw ValidationError(error.description) }
+        return config
+    }
+
+    func run() async throws {
         BLAS.threadCount = threads
         let examples: [TrainingExample]
         do {
             examples = try TrainingDataset.load(path: data, requireReference: true, requireRejected: false)
         } catch let error as TrainingDataError { throw ValidationError(error.description) }
+        let rewardModel = try RewardSpecLoader.load(reward, seed: seed, label: "grao.train")
         let loaded = try modelOptions.loadModel()
         let baseHash = try SHA256.hex(ofFile: modelOptions.model)
+        let template: ChatTemplate
+        do { template = try ChatTemplate(gguf: loaded.file) } catch { throw ValidationError("chat template: \(error)") }
+        let trainer: PolicyTrainer
+        let rollout: Rollout
+        do {
+            rollout = try Rollout(algorithm: try algorithmConfig(),
+                                  settings: RolloutSettings(groupSize: groupSize, maxTokens: maxTokens,
+                                                            sampling: SamplingParameters(temperature: temperature)),
+                                  codec: ChatRolloutCodec(tokenizer: loaded.tokenizer, template: template))
+            trainer = try PolicyTrainer(model: loaded.model, config: try trainerConfig())
+            if let resume {
+                let meta = try Checkpoint.load(into: trainer, from: resume, baseModelSHA256: baseHash)
+                FileHandle.standardError.write(Data("resumed from \(resume) at step \(meta.step)\n".utf8))
+            }
+            if rollout.algorithm.needsReferencePolicy { _ = try trainer.referencePolicy() }
+        } catch let error as AlignmentError { throw ValidationError(error.description) }
+        catch let error as LlamaError { throw ValidationError(error.description) }
+
+        let schedule = try ExampleSchedule(count: examples.count, perStep: promptsPerStep, seed: seed)
+        var stepIndex = trainer.optimizer.step
+        while stepIndex < steps {
+            let start = ContinuousClock.now
+            let batch = schedule.batch(step: stepIndex).map { examples[$0] }
+            let attempt = stepIndex + trainer.skippedSteps
+            let groups = try rollout.sample(batch, policy: trainer.policy, seed: seed &+ UInt64(attempt))
+            let queries = rollout.queries(for: groups)
+            let outcomes = await rewardModel.score(queries.map {
+                RewardItem(prompt: $0.prompt, completion: $0.completion, reference: $0.reference, metadata: $0.metadata)
+            })
+            guard outcomes.count == queries.count else {
+                throw ValidationError("reward \(rewardModel.name) returned \(outcomes.count) outcomes for \(queries.count) items")
+            }
+            var failures: [String: Int] = [:]
+            for case .failure(let f) in outcomes { failures[f.kind.rawValue, default: 0] += 1 }
+            let scored = try rollout.scored(groups, rewards: outcomes.map(\.value))
+            var built = try rollout.items(scored, trainer: trainer)
+            built.stats.seconds = Self.seconds(since: start)
+            let metrics = try trainer.step(built.items)
+            stepIndex = trainer.optimizer.step
+            try printJSON(metricsLine(metrics, rollout: built.stats, rewardName: rewardModel.name, failures: failures))
+            FileHandle.standardError.write(Data(String(
+                format: "\rstep %d/%d  loss %.4f  reward %.3f  masked %d  grad %.3g  %.1f s%@", metrics.step, steps,
+                metrics.loss, built.stats.rewardMean ?? .nan, built.stats.maskedSamples, metrics.gradNorm,
+                metrics.seconds + built.stats.seconds,
+                metrics.applied ? "" : "  (skipped: \(metrics.skipReason ?? ""))").utf8))
+            if metrics.applied, (checkpointEvery > 0 && stepIndex % checkpointEvery == 0) || stepIndex == steps {
+                try save(trainer, baseHash: baseHash)
+            }
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+
+    /// Trainer settings from the flags.
+    func trainerConfig() throws -> TrainerConfig {
         let mode: TrainingMode
         if loraRank > 0 {
             let targets = try loraTargets.split(separator: ",").map { name -> LoRATarget in
@@ -72,47 +141,16 @@ struct TrainCommand: ParsableCommand {
             mode = .full
         }
         let peak = lr ?? (loraRank > 0 ? 1e-4 : 1e-6)
-        let trainer: PolicyTrainer
-        do {
-            trainer = try PolicyTrainer(model: loaded.model, config: TrainerConfig(
-                mode: mode, optimizer: AdamW.Config(weightDecay: weightDecay),
-                schedule: try LearningRateSchedule(peak: peak, warmupSteps: warmup,
-                                                   decay: schedule == "cosine" ? .cosine : .constant, totalSteps: steps),
-                maxGradNorm: maxGradNorm > 0 ? maxGradNorm : nil, microBatchTokens: microBatchTokens, seed: seed))
-            if let resume {
-                let meta = try Checkpoint.load(into: trainer, from: resume, baseModelSHA256: baseHash)
-                FileHandle.standardError.write(Data("resumed from \(resume) at step \(meta.step)\n".utf8))
-            }
-            if algorithm == .dpo || (algorithm == .grpo && klCoefficient != 0) { _ = try trainer.referencePolicy() }
-        } catch let error as AlignmentError { throw ValidationError(error.description) }
-        catch let error as LlamaError { throw ValidationError(error.description) }
+        return TrainerConfig(
+            mode: mode, optimizer: AdamW.Config(weightDecay: weightDecay),
+            schedule: try LearningRateSchedule(peak: peak, warmupSteps: warmup,
+                                               decay: schedule == "cosine" ? .cosine : .constant, totalSteps: steps),
+            maxGradNorm: maxGradNorm > 0 ? maxGradNorm : nil, microBatchTokens: microBatchTokens, seed: seed)
+    }
 
-        var order = Array(examples.indices)
-        var random = SeededRandom(seed: seed)
-        order.shuffle(using: &random)
-        var cursor = (trainer.optimizer.step * promptsPerStep) % order.count
-        var stepIndex = trainer.optimizer.step
-        let builder = TrainItemBuilder(command: self, loaded: loaded, trainer: trainer, reward: ExactMatchReward())
-        while stepIndex < steps {
-            var batch: [TrainingExample] = []
-            for _ in 0..<promptsPerStep {
-                batch.append(examples[order[cursor]])
-                cursor = (cursor + 1) % order.count
-            }
-            let attempt = stepIndex + trainer.skippedSteps
-            let (items, rollout) = try builder.items(for: batch, seed: seed &+ UInt64(attempt))
-            let metrics = try trainer.step(items)
-            stepIndex = trainer.optimizer.step
-            try printJSON(metricsLine(metrics, rollout: rollout))
-            FileHandle.standardError.write(Data(String(
-                format: "\rstep %d/%d  loss %.4f  reward %.3f  grad %.3g  %.1f s%@", metrics.step, steps, metrics.loss,
-                rollout.rewardMean, metrics.gradNorm, metrics.seconds + rollout.seconds,
-                metrics.applied ? "" : "  (skipped: \(metrics.skipReason ?? ""))").utf8))
-            if metrics.applied, (checkpointEvery > 0 && stepIndex % checkpointEvery == 0) || stepIndex == steps {
-                try save(trainer, baseHash: baseHash)
-            }
-        }
-        FileHandle.standardError.write(Data("\n".utf8))
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
     /// Writes `output/step-N` atomically.
@@ -121,20 +159,24 @@ struct TrainCommand: ParsableCommand {
         try Checkpoint.save(trainer, to: dir, objective: algorithm.rawValue, baseModelSHA256: baseHash, hyperParameters: [
             "group_size": "\(groupSize)", "beta": "\(beta)", "lambda": "\(lambda)", "dpo_beta": "\(dpoBeta)",
             "clip_epsilon": "\(clipEpsilon)", "kl_coefficient": "\(klCoefficient)", "max_tokens": "\(maxTokens)",
-            "temperature": "\(temperature)", "data": data, "seed": "\(seed)",
+            "temperature": "\(temperature)", "data": data, "seed": "\(seed)", "reward": reward,
         ])
     }
 
-    func metricsLine(_ m: StepMetrics, rollout: RolloutStats) -> [String: Any] {
+    func metricsLine(_ m: StepMetrics, rollout: RolloutStats, rewardName: String, failures: [String: Int]) -> [String: Any] {
         var line: [String: Any] = [
             "step": m.step, "applied": m.applied, "algorithm": algorithm.rawValue, "loss": m.loss, "grad_norm": m.gradNorm,
             "learning_rate": m.learningRate, "tokens": m.tokens, "fed_tokens": m.fedTokens, "sequences": m.sequences,
             "seconds": m.seconds + rollout.seconds, "update_seconds": m.seconds, "rollout_seconds": rollout.seconds,
-            "reward_mean": rollout.rewardMean, "reward_std": rollout.rewardStd, "zero_variance_groups": rollout.zeroVarianceGroups,
-            "mean_completion_length": rollout.meanCompletionLength, "reward": "exact_match",
+            "reward_mean": rollout.rewardMean ?? NSNull(), "reward_std": rollout.rewardStd ?? NSNull(),
+            "zero_variance_groups": rollout.zeroVarianceGroups, "masked_samples": rollout.maskedSamples,
+            "reference_reward_failures": rollout.referenceRewardFailures, "reward_failures": failures,
+            "mean_completion_length": rollout.meanCompletionLength ?? NSNull(), "reward": rewardName,
         ]
         if let reason = m.skipReason { line["skip_reason"] = reason }
-        for (k, v) in m.terms where k != "zero_variance_groups" { line[k] = v }
+        for (k, v) in m.terms where !["zero_variance_groups", "masked_samples"].contains(k) { line[k] = v }
         return line
     }
 }
+
+extension AlgorithmConfig.Name: ExpressibleByArgument {}

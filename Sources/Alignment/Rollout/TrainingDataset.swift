@@ -1,26 +1,29 @@
 import Foundation
 import Tokenization
 
-/// One training example from a JSONL file: `{"prompt": "..."}` or `{"messages": [{"role", "content"}...]}`,
-/// with `"reference"` (the demonstration answer), for DPO `"rejected"`, and optionally a free-form `"metadata"` object.
-struct TrainingExample: Sendable, Equatable {
-    var messages: [ChatMessage]
-    var reference: String?
-    var rejected: String?
-    /// 1-based line in the file, for messages.
-    var line: Int
-}
+/// Reads and validates a JSONL dataset of `TrainingExample`s: one object per line, `{"prompt": "..."}` or
+/// `{"messages": [{"role", "content"}...]}`, with `"reference"`, for DPO `"rejected"`, and an optional
+/// `"metadata"` object. Every malformed line is refused with its line number; blank lines are skipped.
+public enum TrainingDataset {
+    /// Most bytes a dataset may have: the file is read whole, so its size is checked before reading.
+    public static let maximumBytes = 256 << 20
 
-/// Reads and validates a JSONL dataset; every malformed line is refused with its line number.
-enum TrainingDataset {
-    static func load(path: String, requireReference: Bool, requireRejected: Bool) throws -> [TrainingExample] {
+    /// Reads `path`.
+    public static func load(path: String, requireReference: Bool, requireRejected: Bool) throws -> [TrainingExample] {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let size = attributes?[.size] as? Int, size > maximumBytes {
+            throw TrainingDataError("\(path): \(size) bytes, more than the \(maximumBytes) a dataset may have")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TrainingDataError("cannot read '\(path)'")
         }
         return try parse(data, name: path, requireReference: requireReference, requireRejected: requireRejected)
     }
 
-    static func parse(_ data: Data, name: String, requireReference: Bool, requireRejected: Bool) throws -> [TrainingExample] {
+    /// Parses JSONL bytes; `name` prefixes error messages (a file path, or e.g. "dataset" for inline data).
+    public static func parse(_ data: Data, name: String, requireReference: Bool,
+                             requireRejected: Bool) throws -> [TrainingExample] {
+        guard data.count <= maximumBytes else { throw TrainingDataError("\(name): more than \(maximumBytes) bytes") }
         guard let text = String(data: data, encoding: .utf8) else { throw TrainingDataError("\(name): not UTF-8") }
         var examples: [TrainingExample] = []
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -32,10 +35,20 @@ enum TrainingDataset {
                 throw fail("not a JSON object")
             }
             // Unknown fields are refused (a misspelt "referense" must not silently drop references); free-form
-            // data about an example goes in "metadata", an object the trainer carries but does not read.
+            // data about an example goes in "metadata".
             let known: Set<String> = ["prompt", "messages", "reference", "rejected", "metadata"]
-            if let extra = object.keys.first(where: { !known.contains($0) }) { throw fail("unknown field '\(extra)'") }
-            if let metadata = object["metadata"], !(metadata is [String: Any]) { throw fail("\"metadata\" must be an object") }
+            if let extra = object.keys.sorted().first(where: { !known.contains($0) }) { throw fail("unknown field '\(extra)'") }
+            var metadata: [String: String] = [:]
+            if let value = object["metadata"] {
+                guard let fields = value as? [String: Any] else { throw fail("\"metadata\" must be an object") }
+                for (key, field) in fields {
+                    if let s = field as? String {
+                        metadata[key] = s
+                    } else if let json = try? JSONSerialization.data(withJSONObject: field, options: [.sortedKeys, .fragmentsAllowed]) {
+                        metadata[key] = String(decoding: json, as: UTF8.self)
+                    }
+                }
+            }
             var messages: [ChatMessage]
             switch (object["prompt"], object["messages"]) {
             case (let prompt as String, nil):
@@ -63,30 +76,18 @@ enum TrainingDataset {
                 return s
             }
             examples.append(TrainingExample(messages: messages, reference: try string("reference", required: requireReference),
-                                            rejected: try string("rejected", required: requireRejected), line: line))
+                                            rejected: try string("rejected", required: requireRejected),
+                                            metadata: metadata, line: line))
         }
         guard !examples.isEmpty else { throw TrainingDataError("\(name): no examples") }
         return examples
     }
 }
 
-/// A dataset problem, naming file and line.
-struct TrainingDataError: Error, CustomStringConvertible, Equatable {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// The reward the offline trainer scores samples with until the Rewards module is wired in: 1 when the
-/// completion equals the reference after trimming surrounding whitespace, else 0.
-protocol CompletionReward: Sendable {
-    var name: String { get }
-    func score(completion: String, reference: String) -> Double?
-}
-
-struct ExactMatchReward: CompletionReward {
-    let name = "exact_match"
-    func score(completion: String, reference: String) -> Double? {
-        completion.trimmingCharacters(in: .whitespacesAndNewlines) == reference.trimmingCharacters(in: .whitespacesAndNewlines)
-            ? 1 : 0
-    }
+/// A dataset problem, naming file (or source) and line.
+public struct TrainingDataError: Error, CustomStringConvertible, Equatable {
+    /// "name:line: what is wrong".
+    public let description: String
+    /// An error with its full message.
+    public init(_ description: String) { self.description = description }
 }
