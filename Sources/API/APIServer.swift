@@ -62,11 +62,14 @@ public final class APIServer: Sendable {
     public let logger: Logger
     /// When the server was made (uptime in `/v1/model`).
     public let started = Date()
+    /// Rewards, groups and checkpoints kept for the stateful routes (made from the data directory at start-up).
+    public let state: ServerState
 
-    /// An API over `engine`.
-    public init(configuration: Configuration, engine: ComputeEngine, logger: Logger) {
+    /// An API over `engine`, keeping its state in `state`.
+    public init(configuration: Configuration, engine: ComputeEngine, state: ServerState, logger: Logger) {
         self.configuration = configuration
         self.engine = engine
+        self.state = state
         self.logger = logger
         metrics = APIMetrics(engine: engine)
     }
@@ -78,6 +81,11 @@ public final class APIServer: Sendable {
         registerModelRoutes(&routes)
         registerGenerateRoutes(&routes)
         registerOpenAIRoutes(&routes)
+        registerRewardRoutes(&routes)
+        registerScoreRoutes(&routes)
+        registerGroupRoutes(&routes)
+        registerTrainStepRoutes(&routes)
+        registerCheckpointRoutes(&routes)
         return routes
     }
 

@@ -104,14 +104,15 @@ public final class CheckpointCatalog: Sendable {
 
     /// Saves `trainer` as `name`. A taken name is a 409 unless `overwrite` (the old one is replaced atomically).
     public func save(_ trainer: PolicyTrainer, name: String, objective: String, baseModelSHA256: String,
-                     hyperParameters: [String: String] = [:], overwrite: Bool, field: String = "$.name") throws -> Info {
+                     hyperParameters: [String: String] = [:], includeOptimizer: Bool = true, overwrite: Bool,
+                     field: String = "$.name") throws -> Info {
         let dir = try path(of: name, field: field)
         if exists(name), !overwrite {
             throw StoreError.conflict("checkpoint_exists", "checkpoint '\(name)' exists; pass \"overwrite\": true to replace it")
         }
         do {
             try Checkpoint.save(trainer, to: dir, objective: objective, baseModelSHA256: baseModelSHA256,
-                                hyperParameters: hyperParameters)
+                                hyperParameters: hyperParameters, includeOptimizer: includeOptimizer)
         } catch {
             throw StoreError.storage("cannot save checkpoint '\(name)': \(error)")
         }

@@ -1,73 +1,39 @@
+import Alignment
 import Foundation
 import Rewards
 import Synchronization
 
-/// One scored sample of a stored group.
-public struct StoredSample: Sendable, Equatable {
-    /// Decoded completion text.
-    public var text: String
-    /// Generated token ids (EOS included when the model emitted it).
-    public var tokens: [Int]
-    /// log π_old per generated token (the policy that sampled it); GRPO's ratio denominator.
-    public var logProbs: [Float]?
-    /// Why generation ended (`eos`, `stop`, `length`), or `given` for samples supplied by the client.
-    public var finishReason: String
-    /// The reward outcome: a score with components, or a failure (masked out of steps, never read as 0).
-    public var outcome: RewardOutcome
-    /// Group-relative advantage; nil when the reward failed.
-    public var advantage: Double?
-}
-
 /// A prompt's group of samples, scored, with advantages: what `POST /v1/groups` makes and `POST /v1/train/step`
-/// consumes by id. Token ids are kept so a later step trains on exactly what was sampled.
-public struct StoredGroup: Sendable, Equatable {
-    /// The id clients refer to (`grp_` + 16 hex digits).
+/// consumes by id. The rollout group keeps the token ids, so a later step trains on exactly what was sampled.
+public struct StoredGroup: Sendable {
+    /// The id clients refer to (`grp_` + 16 hex digits); set by `GroupStore.insert`.
     public var id: String
-    /// The prompt as the client gave it (text; chat-formatted for the model unless `raw`).
-    public var prompt: String
-    /// The prompt's token ids as fed to the model.
-    public var promptTokens: [Int]
-    /// The reference answer, when given.
-    public var reference: String?
-    /// The reference's token ids (end-of-turn appended), when given.
-    public var referenceTokens: [Int]?
+    /// Example, prompt tokens, samples, reference tokens and the rewards (nil = failed) the trainer uses.
+    public var scored: ScoredGroup
+    /// Per sample: the score with its components, or the failure (masked out of steps, never read as 0).
+    public var sampleOutcomes: [RewardOutcome]
     /// The reference scored as a candidate against itself (GRAO's r_y); nil without a reference.
     public var referenceOutcome: RewardOutcome?
-    /// The reference's advantage; nil without a reference or when its reward failed.
-    public var referenceAdvantage: Double?
-    /// The G samples.
-    public var samples: [StoredSample]
-    /// Name of the reward that scored them.
+    /// Group-relative advantages (reference in the group unless the request said otherwise).
+    public var advantages: GroupAdvantages
+    /// Name of the reward that scored the group.
     public var rewardName: String
-    /// Optimizer step of the policy that generated them (staleness for later steps).
+    /// Optimizer step of the policy that generated the samples (how stale they are for a later step).
     public var policyStep: Int
-    /// Mean and population std of the rewards the advantages were taken over.
-    public var rewardMean: Double
-    public var rewardStd: Double
-    /// Every counted member tied: the group contributes zero advantage (reported, not hidden).
-    public var zeroVariance: Bool
-    /// Wall-clock creation time (ISO 8601, UTC), for clients.
+    /// Wall-clock creation time (ISO 8601, UTC); set by `GroupStore.insert`.
     public var createdAt: String
 
-    /// Makes a group; `id` and `createdAt` are normally set by `GroupStore.insert`.
-    public init(id: String = "", prompt: String, promptTokens: [Int], reference: String?, referenceTokens: [Int]?,
-                referenceOutcome: RewardOutcome?, referenceAdvantage: Double?, samples: [StoredSample],
-                rewardName: String, policyStep: Int, rewardMean: Double, rewardStd: Double, zeroVariance: Bool,
-                createdAt: String = "") {
-        self.id = id
-        self.prompt = prompt
-        self.promptTokens = promptTokens
-        self.reference = reference
-        self.referenceTokens = referenceTokens
+    /// A group before it is stored.
+    public init(scored: ScoredGroup, sampleOutcomes: [RewardOutcome], referenceOutcome: RewardOutcome?,
+                advantages: GroupAdvantages, rewardName: String, policyStep: Int) {
+        id = ""
+        createdAt = ""
+        self.scored = scored
+        self.sampleOutcomes = sampleOutcomes
         self.referenceOutcome = referenceOutcome
-        self.referenceAdvantage = referenceAdvantage
-        self.samples = samples
+        self.advantages = advantages
         self.rewardName = rewardName
         self.policyStep = policyStep
-        self.rewardMean = rewardMean
-        self.rewardStd = rewardStd
-        self.zeroVariance = zeroVariance
-        self.createdAt = createdAt
     }
 }
 

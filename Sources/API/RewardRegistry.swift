@@ -58,7 +58,7 @@ public final class RewardRegistry: Sendable {
                 continue
             }
             do {
-                let model = try build(spec)
+                let model = try build(Self.named(spec, name))
                 loaded[name] = (Entry(name: name, spec: spec, createdAt: created, unavailableReason: nil), model)
             } catch let error as HTTPError {
                 loaded[name] = (Entry(name: name, spec: spec, createdAt: created, unavailableReason: error.message), nil)
@@ -77,7 +77,7 @@ public final class RewardRegistry: Sendable {
     @discardableResult
     public func register(name: String, spec: JSONValue, path: String = "$.spec") throws -> Entry {
         try Self.validateName(name, path: "$.name")
-        let model = try build(spec, path: path)
+        let model = try build(Self.named(spec, name), path: path)
         let entry = Entry(name: name, spec: spec, createdAt: ISO8601DateFormatter().string(from: Date()),
                           unavailableReason: nil)
         let file: JSONValue = .object(["name": .string(name), "spec": spec, "created_at": .string(entry.createdAt)])
@@ -150,6 +150,14 @@ public final class RewardRegistry: Sendable {
         } catch let error as RewardError {
             throw StoreError.invalid(error.path, Self.message(of: error))
         }
+    }
+
+    /// The spec with the registered name as its `name` when it has none, so logs, metrics, results and cache
+    /// keys show the registration's name (the stored spec stays as given).
+    static func named(_ spec: JSONValue, _ name: String) -> JSONValue {
+        guard case .object(var o) = spec, o["name"] == nil else { return spec }
+        o["name"] = .string(name)
+        return .object(o)
     }
 
     private func filePath(_ name: String) -> String {

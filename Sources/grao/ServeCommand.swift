@@ -32,6 +32,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Allow listening on a non-loopback address without an API key.")
     var insecure = false
 
+    @Option(name: .customLong("allow-judge-host"),
+            help: "A host remote judges may be at (repeat for several); without any, judges may be anywhere.")
+    var allowJudgeHosts: [String] = []
+
     @Option(help: "Model jobs that may wait; more get 503 with Retry-After.")
     var queueLimit = 64
 
@@ -127,9 +131,14 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("model loaded", metadata: ["model": "\(name)", "seconds": "\(ContinuousClock.now - start)"])
             return EngineContext(info: info, model: loaded.model)
         }
+        let state: ServerState
+        do {
+            state = try ServerState(dataDirectory: data, options: .init(allowedJudgeHosts: allowJudgeHosts.isEmpty ? nil : allowJudgeHosts),
+                                    logger: logger)
+        } catch { throw ValidationError("data directory '\(data)': \(error)") }
         let api = APIServer(configuration: .init(apiKey: key, dataDirectory: data,
                                                  limits: .init(maxGroupSize: maxGroupSize, maxNewTokens: maxNewTokens)),
-                            engine: engine, logger: logger)
+                            engine: engine, state: state, logger: logger)
         let server = HTTPServer(configuration: serverConfiguration(), router: api.makeRoutes().router, logger: logger)
         let boundPort: UInt16
         do {

@@ -1,3 +1,4 @@
+import Alignment
 import Foundation
 import HTTP
 import Rewards
@@ -15,11 +16,13 @@ import Testing
     }
 
     static func group(_ prompt: String) -> StoredGroup {
-        StoredGroup(prompt: prompt, promptTokens: [1, 2], reference: "y", referenceTokens: [3],
-                    referenceOutcome: .score(RewardScore(1)), referenceAdvantage: 1,
-                    samples: [StoredSample(text: "a", tokens: [4], logProbs: [-0.5], finishReason: "eos",
-                                           outcome: .score(RewardScore(0)), advantage: -1)],
-                    rewardName: "exact", policyStep: 0, rewardMean: 0.5, rewardStd: 0.5, zeroVariance: false)
+        let example = TrainingExample(prompt: prompt, reference: "y")
+        let rollout = RolloutGroup(example: example, prompt: [1, 2], samples: [RolloutSample(tokens: [4], text: "a")],
+                                   reference: [3], rejected: nil)
+        return StoredGroup(scored: try! ScoredGroup(group: rollout, sampleRewards: [0], referenceReward: 1),
+                           sampleOutcomes: [.score(RewardScore(0))], referenceOutcome: .score(RewardScore(1)),
+                           advantages: GroupAdvantages(sampleRewards: [0], referenceReward: 1),
+                           rewardName: "exact", policyStep: 0)
     }
 
     @Test func insertGivesDistinctIdsAndGetReturnsTheGroup() throws {
@@ -27,7 +30,7 @@ import Testing
         let stored = store.insert((0..<50).map { Self.group("p\($0)") })
         #expect(Set(stored.map(\.id)).count == 50)
         #expect(stored.allSatisfy { $0.id.hasPrefix("grp_") && $0.id.count == 20 && !$0.createdAt.isEmpty })
-        #expect(try store.get(stored[7].id).prompt == "p7")
+        #expect(try store.get(stored[7].id).scored.group.example.promptText == "p7")
         #expect(httpError { _ = try store.get("grp_0000000000000000") }?.status == .notFound)
     }
 
@@ -36,8 +39,8 @@ import Testing
         let ids = store.insert((0..<5).map { Self.group("p\($0)") }).map(\.id)
         #expect(store.count == 3)
         #expect(httpError { _ = try store.get(ids[1]) }?.status == .notFound)
-        #expect(try store.get(ids[2]).prompt == "p2")
-        #expect(try store.get(ids[4]).prompt == "p4")
+        #expect(try store.get(ids[2]).scored.group.example.promptText == "p2")
+        #expect(try store.get(ids[4]).scored.group.example.promptText == "p4")
     }
 
     @Test func groupsExpireByAge() throws {
@@ -50,14 +53,14 @@ import Testing
         let error = httpError { _ = try store.get(old) }
         #expect(error?.status == .notFound)
         #expect(error?.message.contains("expired") == true)
-        #expect(try store.get(young).prompt == "young")
+        #expect(try store.get(young).scored.group.example.promptText == "young")
         #expect(store.count == 1)
     }
 
     @Test func listsOfIdsNameTheBadPosition() throws {
         let store = GroupStore()
         let ids = store.insert([Self.group("a"), Self.group("b")]).map(\.id)
-        #expect(try store.groups([ids[1], ids[0]], path: "$.group_ids").map(\.prompt) == ["b", "a"])
+        #expect(try store.groups([ids[1], ids[0]], path: "$.group_ids").map(\.scored.group.example.promptText) == ["b", "a"])
         let unknown = httpError { _ = try store.groups([ids[0], "grp_nope"], path: "$.group_ids") }
         #expect(unknown?.status == .badRequest)
         #expect(unknown?.message.hasPrefix("field 'group_ids[1]':") == true)

@@ -19,6 +19,7 @@ import Testing
         #expect(reopened.list().map(\.name) == ["exact", "num"])
         #expect(reopened.list().allSatisfy { $0.unavailableReason == nil })
         let reward = try reopened.reward(named: "num", path: "$.reward")
+        #expect(reward.name == "num")  // results and metrics show the registered name
         let outcome = await reward.score([RewardItem(prompt: "p", completion: "it is 4.3", reference: "4")])
         #expect(outcome == [.score(RewardScore(1, components: ["found": 1, "value": 4.3]))])
     }
