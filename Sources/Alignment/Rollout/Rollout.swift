@@ -62,13 +62,21 @@ public struct Rollout: Sendable {
         }
     }
 
-    /// Prompt, reference and rejected tokens of an example, without samples.
-    public func group(for example: TrainingExample, index: Int) throws -> RolloutGroup {
+    /// Checks that an example has what the algorithm needs (a reference for GRAO, SFT and most DPO), naming it
+    /// by its dataset line or index; returns the name used in messages.
+    @discardableResult
+    public func checkExample(_ example: TrainingExample, index: Int) throws -> String {
         let name = example.line > 0 ? "example at line \(example.line)" : "example \(index)"
         if needsReference(example), example.reference == nil {
             throw AlignmentError.invalidTraining("\(name): \(algorithm.name.rawValue) needs a \"reference\" answer")
         }
         guard !example.messages.isEmpty else { throw AlignmentError.invalidTraining("\(name): no prompt messages") }
+        return name
+    }
+
+    /// Prompt, reference and rejected tokens of an example, without samples.
+    public func group(for example: TrainingExample, index: Int) throws -> RolloutGroup {
+        let name = try checkExample(example, index: index)
         let prompt: [Int]
         do { prompt = try codec.promptTokens(example.messages) } catch {
             throw AlignmentError.invalidTraining("\(name): prompt: \(error)")

@@ -56,4 +56,9 @@ public struct StepMetrics: Sendable, Codable, Equatable {
     public var fedTokens: Int
     public var microBatches: Int
     public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case step, applied, skipReason = "skip_reason", loss, terms, gradNorm = "grad_norm", learningRate = "learning_rate"
+        case items, sequences, tokens, fedTokens = "fed_tokens", microBatches = "micro_batches", seconds
+    }
 }
