@@ -13,4 +13,7 @@ timeout --signal=KILL 1200 swift test -c release -Xswiftc -enable-testing --skip
 if [ "$status" -eq 137 ]; then
     echo "test.sh: the test run did not finish in 20 minutes (a hang); see the last started test above" >&2
 fi
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+# The HTTP API's contract against a live `grao serve` on the real model: spec validation, the openai client,
+# schemathesis (tools/api-contract/check.sh; about two minutes).
+tools/api-contract/check.sh .build/release/grao

@@ -66,6 +66,9 @@ public struct APIMetrics: Sendable {
         r.counterFunction("grao_engine_jobs_rejected_total", help: "Engine jobs refused because the queue was full.") {
             Double(engine.counters.rejected)
         }
+        r.counterFunction("grao_engine_jobs_joined_total", help: "Generation jobs that joined a decode already running.") {
+            Double(engine.counters.joined)
+        }
         r.gaugeFunction("grao_model_ready", help: "1 once the model is loaded.") {
             engine.status == .ready ? 1 : 0
         }

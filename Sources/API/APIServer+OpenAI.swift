@@ -118,10 +118,8 @@ extension APIServer {
         for key in ["frequency_penalty", "presence_penalty"] {
             if let value = try body.optionalDouble(key, in: -2...2), value != 0 { throw body.invalid(key, "is not supported (only 0)") }
         }
-        if let bias = try body.optionalObject("logit_bias") {
-            if bias.has("") || !((body.raw("logit_bias") as? [String: Any])?.isEmpty ?? true) {
-                throw body.invalid("logit_bias", "is not supported (only an empty object)")
-            }
+        if try body.optionalObject("logit_bias") != nil, let bias = body.raw("logit_bias") as? [String: Any], !bias.isEmpty {
+            throw body.invalid("logit_bias", "is not supported (only an empty object)")
         }
         for key in ["tools", "tool_choice", "functions", "function_call", "response_format", "parallel_tool_calls"] where body.has(key) {
             throw body.invalid(key, "is not supported")

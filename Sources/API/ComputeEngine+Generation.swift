@@ -1,10 +1,11 @@
 import Llama
 
 extension ComputeEngine {
-    /// Generates groups of samples with the current policy: per request, its samples in order. Requests from
-    /// callers whose jobs wait together are decoded as one batch (every sample of every request advances one
-    /// token per forward pass), which is what makes G = 8 groups for many clients cheap: decoding is bound by
-    /// reading the weights, and a batch reads them once per step for all its rows.
+    /// Generates groups of samples with the current policy: per request, its samples in order. Generation is
+    /// continuously batched: every sample of every admitted request advances one token per forward pass, and a
+    /// request that arrives while others decode joins at the next step (decoding is bound by reading the
+    /// weights, and a batch reads them once per step for all its rows). A caller that is cancelled (its client
+    /// left) has its samples dropped at the next step.
     ///
     /// Validate requests before submitting (the API does, naming fields); a request the model still refuses
     /// fails only its own caller, never the others in its batch.
@@ -23,30 +24,68 @@ extension ComputeEngine {
         }
     }
 
-    /// Runs one batch of generation jobs on the engine thread and hands each caller its share.
-    func generate(_ jobs: [(requests: [GenerationRequest], continuation: CheckedContinuation<[[GeneratedSample]], any Error>)],
-                  context: EngineContext) {
-        let all = jobs.flatMap(\.requests)
+    /// Generation jobs at the head of the queue that fit beside `samples` and `positions` already decoding.
+    /// Only the head: a work job (scoring, a training step) waiting in front stops new joins, so the session
+    /// drains and the work gets its turn.
+    func takeJoiners(_ s: inout State, samples: Int, positions: Int)
+        -> [(id: UInt64, requests: [GenerationRequest], continuation: DecodeSession.Continuation)] {
+        var joiners: [(id: UInt64, requests: [GenerationRequest], continuation: DecodeSession.Continuation)] = []
+        var samples = samples, positions = positions
+        while s.status != .stopped, case .generate(let id, let requests, let continuation)? = s.queue.first {
+            let count = Self.samples(requests), reserved = Self.positions(requests)
+            if samples + count > limits.maxBatchSamples || positions + reserved > limits.maxBatchPositions { break }
+            samples += count
+            positions += reserved
+            joiners.append((id, requests, continuation))
+            s.queue.removeFirst()
+        }
+        return joiners
+    }
+
+    /// Runs a decode session on the engine thread until its last sample finishes, admitting joiners and
+    /// dropping cancelled jobs between steps.
+    func decode(_ jobs: [(id: UInt64, requests: [GenerationRequest], continuation: DecodeSession.Continuation)],
+                context: EngineContext) {
+        let prototype: GeneratedSample
         do {
-            let results = try context.policy.generate(all, endOfSequence: context.info.endOfSequence,
-                                                      decoder: context.info.tokenizer)
-            var offset = 0
-            for job in jobs {
-                job.continuation.resume(returning: Array(results[offset..<offset + job.requests.count]))
-                offset += job.requests.count
-            }
+            prototype = try Self.prototype(context)
         } catch {
-            if jobs.count == 1 {
-                jobs[0].continuation.resume(throwing: error)
-                return
+            state.withLock { $0.decoding = [] }
+            for job in jobs { job.continuation.resume(throwing: error) }
+            return
+        }
+        let session = DecodeSession(model: context.policy, info: context.info, prototype: prototype)
+        session.admit(jobs)
+        while session.isActive {
+            session.step()
+            let load = session.load
+            let (joiners, cancelled) = state.withLock { s in
+                let cancelled = s.cancelledDecoding
+                s.cancelledDecoding = []
+                let joiners = takeJoiners(&s, samples: load.samples, positions: load.positions)
+                s.jobsJoined += UInt64(joiners.count)
+                s.decoding.formUnion(joiners.map(\.id))
+                return (joiners, cancelled)
             }
-            // One caller's request spoiled the batch: give each caller its own answer (or its own error).
-            for job in jobs {
-                job.continuation.resume(with: Result {
-                    try context.policy.generate(job.requests, endOfSequence: context.info.endOfSequence,
-                                                decoder: context.info.tokenizer)
-                })
-            }
+            session.drop(cancelled)
+            if !joiners.isEmpty { session.admit(joiners) }
+        }
+        state.withLock { s in
+            s.decoding = []
+            s.cancelledDecoding = []
         }
     }
+
+    /// A `GeneratedSample` to copy results from: `LlamaModel.generate` is the only maker of the type outside the
+    /// Llama module (its memberwise initializer is internal), so one greedy token is generated once per context.
+    /// Every field of the copies is overwritten, so nothing of this sample leaks into results.
+    static func prototype(_ context: EngineContext) throws -> GeneratedSample {
+        if let made = context.extensions[prototypeKey] as? GeneratedSample { return made }
+        let made = try context.model.generate([GenerationRequest(prompt: [0], sampleCount: 1, maxTokens: 1, sampling: .greedy)],
+                                              endOfSequence: [])[0][0]
+        context.extensions[prototypeKey] = made
+        return made
+    }
+
+    static let prototypeKey = "grao.engine.sample-prototype"
 }

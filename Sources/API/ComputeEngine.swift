@@ -85,7 +85,11 @@ public final class ComputeEngine: Sendable {
         var queue: [Job] = []
         var nextID: UInt64 = 1
         var running = false
+        /// Generation jobs in the running decode session, and those of them whose callers left.
+        var decoding: Set<UInt64> = []
+        var cancelledDecoding: Set<UInt64> = []
         var jobsDone: UInt64 = 0
+        var jobsJoined: UInt64 = 0
         var jobsDropped: UInt64 = 0
         var jobsRejected: UInt64 = 0
     }
@@ -132,9 +136,10 @@ public final class ComputeEngine: Sendable {
     /// Tokenizer, template and shapes of the loaded model; nil until it is loaded.
     public var modelInfo: ModelInfo? { state.withLock { $0.info } }
 
-    /// Counters for `/metrics`: jobs waiting, whether one is running, and totals since start.
-    public var counters: (queued: Int, running: Bool, done: UInt64, dropped: UInt64, rejected: UInt64) {
-        state.withLock { ($0.queue.count, $0.running, $0.jobsDone, $0.jobsDropped, $0.jobsRejected) }
+    /// Counters for `/metrics`: jobs waiting, whether one is running, and totals since start (`done` counts work
+    /// jobs and decode sessions; `joined`, generation jobs that joined a session already decoding).
+    public var counters: (queued: Int, running: Bool, done: UInt64, dropped: UInt64, rejected: UInt64, joined: UInt64) {
+        state.withLock { ($0.queue.count, $0.running, $0.jobsDone, $0.jobsDropped, $0.jobsRejected, $0.jobsJoined) }
     }
 
     /// Runs `work` on the engine thread when its turn comes and returns its result. Throws what `work` throws;
@@ -194,10 +199,17 @@ public final class ComputeEngine: Sendable {
         if let refusal { job.fail(refusal) } else { wakeUp.signal() }
     }
 
-    /// Drops job `id` if it is still waiting (a running or finished job is left alone).
+    /// Drops job `id` if it is still waiting, or marks it for removal from the decode session at the next step
+    /// (a running work job or a finished job is left alone).
     func cancel(_ id: UInt64) {
         let dropped = state.withLock { s -> Job? in
-            guard let index = s.queue.firstIndex(where: { $0.id == id }) else { return nil }
+            guard let index = s.queue.firstIndex(where: { $0.id == id }) else {
+                if s.decoding.contains(id) {
+                    s.cancelledDecoding.insert(id)
+                    s.jobsDropped += 1
+                }
+                return nil
+            }
             s.jobsDropped += 1
             return s.queue.remove(at: index)
         }
@@ -217,7 +229,7 @@ public final class ComputeEngine: Sendable {
                 case .work(let body):
                     body(context)
                 case .generate(let jobs):
-                    generate(jobs, context: context)
+                    decode(jobs, context: context)
                 }
                 let snapshot = Snapshot(step: context.step, mode: context.trainer?.config.mode, checkpoint: context.checkpoint)
                 state.withLock { s in
@@ -239,7 +251,7 @@ public final class ComputeEngine: Sendable {
 
     enum Batch {
         case work(@Sendable (EngineContext) -> Void)
-        case generate([(requests: [GenerationRequest], continuation: CheckedContinuation<[[GeneratedSample]], any Error>)])
+        case generate([(id: UInt64, requests: [GenerationRequest], continuation: DecodeSession.Continuation)])
     }
 
     /// Pops the head job; a generation job takes the generation jobs right behind it along (up to the sample
@@ -251,17 +263,10 @@ public final class ComputeEngine: Sendable {
             switch s.queue.removeFirst() {
             case .work(_, let body, _):
                 return .work(body)
-            case .generate(_, let requests, let continuation):
-                var jobs = [(requests, continuation)]
-                var samples = Self.samples(requests), positions = Self.positions(requests)
-                while case .generate(_, let more, let next)? = s.queue.first {
-                    let count = Self.samples(more), reserved = Self.positions(more)
-                    if samples + count > limits.maxBatchSamples || positions + reserved > limits.maxBatchPositions { break }
-                    samples += count
-                    positions += reserved
-                    jobs.append((more, next))
-                    s.queue.removeFirst()
-                }
+            case .generate(let id, let requests, let continuation):
+                var jobs: [(id: UInt64, requests: [GenerationRequest], continuation: DecodeSession.Continuation)] = [(id, requests, continuation)]
+                jobs += takeJoiners(&s, samples: Self.samples(requests), positions: Self.positions(requests))
+                s.decoding = Set(jobs.map(\.id))
                 return .generate(jobs)
             }
         }

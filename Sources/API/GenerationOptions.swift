@@ -31,6 +31,10 @@ public struct GenerationOptions: Sendable {
         }
         let maxTokens = try body.optionalInt("max_tokens", in: 1...limits.maxNewTokens) ?? defaultMaxTokens
         let temperature = try body.optionalDouble("temperature", in: 0...100) ?? 0.7
+        if temperature > 0 && temperature < 0.001 {
+            // 1/temperature would overflow the logit scaling in Float; such values mean greedy anyway.
+            throw body.invalid("temperature", "must be 0 (greedy) or at least 0.001, got \(temperature)")
+        }
         let topP = try body.optionalDouble("top_p", in: 0...1) ?? 1
         if topP == 0 { throw body.invalid("top_p", "must be in (0, 1]; 0 would keep no token") }
         let topK = try body.optionalInt("top_k", in: 0...vocabularySize) ?? 0

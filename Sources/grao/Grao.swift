@@ -16,6 +16,7 @@ struct Grao: AsyncParsableCommand {
             ScoreCommand.self,
             TrainCommand.self,
             BenchCommand.self,
+            BenchAPICommand.self,
             TrainBenchCommand.self,
         ]
     )

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import grao
 
@@ -21,6 +22,11 @@ import Testing
         (["--idle-timeout", "nan"], "--idle-timeout"),
         (["--body-timeout", "-3"], "--body-timeout"),
         (["--log-level", "loud"], "--log-level"),
+        (["--threads", "0"], "--threads"),
+        (["--queue-limit", "0"], "--queue-limit"),
+        (["--max-group-size", "5000"], "--max-group-size"),
+        (["--host", "0.0.0.0"], "API key"),
+        (["--api-key-file", "/nonexistent/key"], "--api-key-file"),
     ])
     func invalidOptionsAreRefusedByName(_ arguments: [String], _ option: String) {
         do {
@@ -40,5 +46,14 @@ import Testing
         #expect(configuration.maxConnections == 50)
         #expect(configuration.timeouts.header == .milliseconds(2500))
         #expect(configuration.timeouts.idle == .seconds(5))
+    }
+
+    @Test func aNonLoopbackHostNeedsAKeyOrInsecure() throws {
+        #expect(throws: (any Error).self) { try ServeCommand.parse(["--host", "0.0.0.0"]) }
+        _ = try ServeCommand.parse(["--host", "0.0.0.0", "--insecure"])
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("grao-key-\(UUID().uuidString)")
+        try "0123456789abcdef0123\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        _ = try ServeCommand.parse(["--host", "0.0.0.0", "--api-key-file", file.path])
     }
 }

@@ -20,7 +20,9 @@ import TestSupport
         let binary = try #require(Self.graoBinary, "the grao executable must be built next to the tests")
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["serve", "--port", "0", "--log-level", "info", "--max-connections", "100"]
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("grao-serve-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        process.arguments = ["serve", "--port", "0", "--log-level", "info", "--max-connections", "100", "--data", data.path]
         let errors = Pipe()
         process.standardError = errors
         try process.run()
