@@ -9,12 +9,14 @@ extension APIServer {
     /// current weights are kept). Saving and loading run on the engine, between other jobs.
     func registerCheckpointRoutes(_ routes: inout APIRoutes) {
         routes.add(.GET, "/v1/checkpoints") { [self] _ in
-            try JSONResponse.make([
+            let state = try self.state
+            return try JSONResponse.make([
                 "checkpoints": state.checkpoints.list().map(Self.checkpointJSON),
                 "current": engine.snapshot.checkpoint ?? NSNull(),
             ] as [String: Any])
         }
         routes.add(.POST, "/v1/checkpoints") { [self] request in
+            let state = try self.state
             _ = try requireModel()
             let body = try JSONObjectReader.parse(request.body.isEmpty ? Array("{}".utf8) : request.body)
             let name = try body.optionalString("name")
@@ -44,6 +46,7 @@ extension APIServer {
             return try JSONResponse.make(Self.checkpointJSON(info), status: .created)
         }
         routes.add(.POST, "/v1/checkpoints/{name}/load") { [self] request in
+            let state = try self.state
             _ = try requireModel()
             let name = request.pathParameters["name"] ?? ""
             let body = try JSONObjectReader.parse(request.body.isEmpty ? Array("{}".utf8) : request.body)
@@ -51,6 +54,7 @@ extension APIServer {
             try body.finish()
             let catalog = state.checkpoints
             let described = try catalog.describe(name)
+            try state.runs.requireIdle("loading a checkpoint")
             guard let meta = described.metadata else {
                 throw StoreError.conflict("checkpoint_unusable", "checkpoint '\(name)' is unreadable: \(described.problem ?? "?"); "
                                           + "the current weights are unchanged")

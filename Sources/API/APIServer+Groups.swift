@@ -13,6 +13,7 @@ extension APIServer {
     /// `advantage_clip`, `advantage_epsilon`.
     func registerGroupRoutes(_ routes: inout APIRoutes) {
         routes.add(.POST, "/v1/groups") { [self] request in
+            let state = try self.state
             let info = try requireModel()
             let body = try JSONObjectReader.parse(request.body)
             let items = try GroupRequest.readItems(body, key: "prompts", info: info, limits: configuration.limits,
@@ -35,7 +36,8 @@ extension APIServer {
             ] as [String: Any], status: .created)
         }
         routes.add(.GET, "/v1/groups/{id}") { [self] request in
-            try JSONResponse.make(Self.groupJSON(try state.groups.get(request.pathParameters["id"] ?? "")))
+            let state = try self.state
+            return try JSONResponse.make(Self.groupJSON(try state.groups.get(request.pathParameters["id"] ?? "")))
         }
     }
 

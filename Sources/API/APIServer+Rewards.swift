@@ -7,12 +7,14 @@ extension APIServer {
     /// reward spec or remote judge, validated before anything is stored), `DELETE /v1/rewards/{name}`.
     func registerRewardRoutes(_ routes: inout APIRoutes) {
         routes.add(.GET, "/v1/rewards") { [self] _ in
-            try JSONResponse.make([
+            let state = try self.state
+            return try JSONResponse.make([
                 "builtin": RewardSpec.types,
                 "registered": state.rewards.list().map(Self.rewardJSON),
             ] as [String: Any])
         }
         routes.add(.POST, "/v1/rewards") { [self] request in
+            let state = try self.state
             let body = try JSONObjectReader.parse(request.body)
             let name = try body.string("name")
             guard let raw = body.raw("spec") else { throw body.invalid("spec", code: "missing_field", "is required") }
@@ -22,6 +24,7 @@ extension APIServer {
             return try JSONResponse.make(Self.rewardJSON(entry), status: .created)
         }
         routes.add(.DELETE, "/v1/rewards/{name}") { [self] request in
+            let state = try self.state
             let name = request.pathParameters["name"] ?? ""
             try state.rewards.remove(name: name)
             logger.notice("reward deleted", metadata: ["reward": "\(name)"])

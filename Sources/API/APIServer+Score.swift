@@ -39,7 +39,7 @@ extension APIServer {
     func resolveReward(_ body: JSONObjectReader) throws -> any RewardModel {
         guard let raw = body.raw("reward") else { throw body.invalid("reward", code: "missing_field", "is required") }
         let field = body.name("reward")
-        return try state.rewards.resolve(try Self.jsonValue(raw, field: field), path: field)
+        return try self.state.rewards.resolve(try Self.jsonValue(raw, field: field), path: field)
     }
 
     /// One `{"prompt", "completion", "reference"?, "metadata"?}` item.

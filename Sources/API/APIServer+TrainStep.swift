@@ -12,6 +12,7 @@ extension APIServer {
     /// validated before the engine is asked; a refused request changes neither the model nor any stored state.
     func registerTrainStepRoutes(_ routes: inout APIRoutes) {
         routes.add(.POST, "/v1/train/step") { [self] request in
+            let state = try self.state
             let info = try requireModel()
             let started = ContinuousClock.now
             let body = try JSONObjectReader.parse(request.body)
@@ -108,6 +109,7 @@ extension APIServer {
     func trainStep(_ scored: [ScoredGroup], algorithm: AlgorithmConfig, settings: TrainStepSettings,
                    info: ModelInfo) async throws -> (StepMetrics, RolloutStats) {
         let codec = try GroupRequest.codec(info, field: "prompts")
+        try self.state.runs.requireIdle("a train step")
         do {
             return try await engine.run { context in
                 let (trainer, created) = try context.trainer(for: settings)

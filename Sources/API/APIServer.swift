@@ -62,14 +62,15 @@ public final class APIServer: Sendable {
     public let logger: Logger
     /// When the server was made (uptime in `/v1/model`).
     public let started = Date()
-    /// Rewards, groups and checkpoints kept for the stateful routes (made from the data directory at start-up).
-    public let state: ServerState
+    /// Rewards, groups, checkpoints and runs kept for the stateful routes (opened on the data directory at
+    /// start-up); nil when the server was made without (those routes then answer 503).
+    public let stores: ServerState?
 
     /// An API over `engine`, keeping its state in `state`.
-    public init(configuration: Configuration, engine: ComputeEngine, state: ServerState, logger: Logger) {
+    public init(configuration: Configuration, engine: ComputeEngine, logger: Logger, state: ServerState? = nil) {
         self.configuration = configuration
         self.engine = engine
-        self.state = state
+        self.stores = state
         self.logger = logger
         metrics = APIMetrics(engine: engine)
     }
@@ -86,6 +87,7 @@ public final class APIServer: Sendable {
         registerGroupRoutes(&routes)
         registerTrainStepRoutes(&routes)
         registerCheckpointRoutes(&routes)
+        registerRunRoutes(&routes)
         return routes
     }
 

@@ -43,7 +43,7 @@ public final class RewardRegistry: Sendable {
         } catch {
             throw StoreError.storage("cannot create reward directory '\(directory)': \(error.localizedDescription)")
         }
-        AtomicFile.removeLeftovers(in: directory)
+        StateFile.removeLeftovers(in: directory)
         var loaded: [String: (entry: Entry, model: (any RewardModel)?)] = [:]
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for file in names.sorted() where file.hasSuffix(".json") && !file.hasPrefix(".") {
@@ -89,7 +89,7 @@ public final class RewardRegistry: Sendable {
                 throw StoreError.conflict("too_many_rewards", "at most \(Self.maxEntries) rewards can be registered")
             }
             do {
-                try AtomicFile.write(Data(file.serialized()), to: filePath(name))
+                try StateFile.write(Data(file.serialized()), to: filePath(name))
             } catch {
                 throw StoreError.storage("cannot store reward '\(name)': \(error)")
             }
@@ -102,7 +102,7 @@ public final class RewardRegistry: Sendable {
     public func remove(name: String) throws {
         try entries.withLock { all in
             guard all[name] != nil else { throw StoreError.notFound("reward", name) }
-            do { try AtomicFile.remove(filePath(name)) } catch {
+            do { try StateFile.remove(filePath(name)) } catch {
                 throw StoreError.storage("cannot delete reward '\(name)': \(error)")
             }
             all[name] = nil

@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import Logging
 import Rewards
 
@@ -30,6 +31,8 @@ public final class ServerState: Sendable {
     public let groups: GroupStore
     /// `<data>/checkpoints`: saved weights or adapters.
     public let checkpoints: CheckpointCatalog
+    /// `<data>/runs`: training runs, and the one this process drives.
+    public let runs: RunRegistry
 
     /// Opens the stores under `dataDirectory`, creating what is missing and reloading what is there.
     public init(dataDirectory: String, options: Options = Options(), logger: Logger) throws {
@@ -38,9 +41,24 @@ public final class ServerState: Sendable {
                                      context: RewardContext(logger: logger), allowedJudgeHosts: options.allowedJudgeHosts)
         groups = GroupStore(capacity: options.groupCapacity, maxAge: options.groupMaxAge)
         checkpoints = try CheckpointCatalog(directory: (dataDirectory as NSString).appendingPathComponent("checkpoints"))
+        runs = try RunRegistry(dataDirectory: dataDirectory)
+        for warning in runs.store.warnings { logger.warning("run store", metadata: ["problem": "\(warning)"]) }
         for entry in rewards.list() where entry.unavailableReason != nil {
             logger.warning("stored reward cannot be used", metadata: ["reward": "\(entry.name)",
                                                                       "reason": "\(entry.unavailableReason!)"])
+        }
+    }
+}
+
+extension APIServer {
+    /// The stores of the stateful routes, or 503 when this server was made without a data directory.
+    var state: ServerState {
+        get throws {
+            guard let stores else {
+                throw HTTPError(.serviceUnavailable, code: "no_data_directory",
+                                message: "this server was started without a data directory; rewards, groups, checkpoints and runs are unavailable")
+            }
+            return stores
         }
     }
 }

@@ -84,7 +84,7 @@ extension EngineContext {
     /// training request decides). Returns whether it was created, so a failing request can undo that.
     func trainer(for settings: TrainStepSettings) throws -> (trainer: PolicyTrainer, created: Bool) {
         if let trainer {
-            if settings.given, settings.config != trainer.config {
+            if settings.given, !Self.sameOptimization(settings.config, trainer.config) {
                 throw StoreError.conflict("trainer_configured",
                     "field 'trainer': the trainer already exists with other settings (\(Self.describe(trainer.config))); "
                     + "omit 'trainer' to keep training with them")
@@ -94,6 +94,17 @@ extension EngineContext {
         let made = try PolicyTrainer(model: model, config: settings.config)
         trainer = made
         return (made, true)
+    }
+
+    /// Whether two trainer configs optimize the same way, so one trainer can serve both: the same mode, optimizer,
+    /// clipping and micro-batching, and the same learning-rate curve (the step count matters only to a cosine
+    /// decay; the seed only to adapters not made yet).
+    static func sameOptimization(_ a: TrainerConfig, _ b: TrainerConfig) -> Bool {
+        var x = a, y = b
+        x.seed = 0
+        y.seed = 0
+        if x.schedule.decay == .constant, y.schedule.decay == .constant { x.schedule.totalSteps = y.schedule.totalSteps }
+        return x == y
     }
 
     /// A short description of trainer settings for messages.

@@ -138,7 +138,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch { throw ValidationError("data directory '\(data)': \(error)") }
         let api = APIServer(configuration: .init(apiKey: key, dataDirectory: data,
                                                  limits: .init(maxGroupSize: maxGroupSize, maxNewTokens: maxNewTokens)),
-                            engine: engine, state: state, logger: logger)
+                            engine: engine, logger: logger, state: state)
         let server = HTTPServer(configuration: serverConfiguration(), router: api.makeRoutes().router, logger: logger)
         let boundPort: UInt16
         do {

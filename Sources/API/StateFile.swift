@@ -3,10 +3,10 @@ import Foundation
 import Glibc
 #endif
 
-/// Durable single-file writes for the data directory (DESIGN.md §7): the bytes go to a hidden temporary file
+/// Durable single-file writes and removals for the API's stores (DESIGN.md §7): the bytes go to a hidden temporary file
 /// next to the target, which is fsynced, renamed over the target, and the directory fsynced. A crash at any
 /// moment leaves either the old complete file or the new one, never a torn one.
-enum AtomicFile {
+enum StateFile {
     /// A failed write or removal, naming the file and the system call.
     struct Failure: Error, CustomStringConvertible {
         let description: String
