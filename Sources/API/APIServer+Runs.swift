@@ -140,11 +140,19 @@ extension APIServer {
     }
 }
 
-/// Runs a training run's heavy work on the compute engine, in turn with every other model job.
+/// Runs a training run's heavy work on the compute engine (in turn with every other model job). When the server is
+/// shutting down, the engine refuses new jobs; rather than let the run record that as a failure, the call never
+/// returns: the run stays `running` on disk, and the next start marks it `interrupted` with its metrics and
+/// checkpoints (what a stop in the middle of a run is).
 struct EngineRunExecutor: ModelExecutor {
     let engine: ComputeEngine
 
     func run<T: Sendable>(_ work: @Sendable @escaping () throws -> T) async throws -> T {
-        try await engine.run { _ in try work() }
+        do {
+            return try await engine.run { (_: EngineContext) in try work() }
+        } catch let error as HTTPError where engine.status == .stopped {
+            _ = error
+            while true { try await Task.sleep(for: .seconds(3600)) }
+        }
     }
 }

@@ -38,17 +38,20 @@ public final class APIServer: Sendable {
         public var maxSamples: Int
         /// Most KV-cache positions one request may reserve (see `ComputeEngine.positions`): caps its memory.
         public var maxPositions: Int
+        /// Most prompt tokens in one request (all prompts together): caps the prefill time one call can demand.
+        public var maxPromptTokens: Int
 
-        /// Defaults: 64 prompts, 64 samples each, 1024 new tokens, 8 stop strings, 256 samples and 32,768 cache
-        /// positions (~1.5 GB for SmolLM2-135M) per request.
+        /// Defaults: 64 prompts, 64 samples each, 1024 new tokens, 8 stop strings, 256 samples, 32,768 cache
+        /// positions (~1.5 GB for SmolLM2-135M) and 32,768 prompt tokens per request.
         public init(maxPrompts: Int = 64, maxGroupSize: Int = 64, maxNewTokens: Int = 1024, maxStopStrings: Int = 8,
-                    maxSamples: Int = 256, maxPositions: Int = 32_768) {
+                    maxSamples: Int = 256, maxPositions: Int = 32_768, maxPromptTokens: Int = 32_768) {
             self.maxPrompts = maxPrompts
             self.maxGroupSize = maxGroupSize
             self.maxNewTokens = maxNewTokens
             self.maxStopStrings = maxStopStrings
             self.maxSamples = maxSamples
             self.maxPositions = maxPositions
+            self.maxPromptTokens = maxPromptTokens
         }
     }
 

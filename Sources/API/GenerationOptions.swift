@@ -58,6 +58,12 @@ public struct GenerationOptions: Sendable {
     /// of the context up to the server's limit.
     public func requests(for prompts: [PromptInput], contextLength: Int, limits: APIServer.RequestLimits,
                          maxTokensField: String = "max_tokens") throws(HTTPError) -> [GenerationRequest] {
+        let promptTokens = prompts.reduce(0) { $0 + $1.tokens.count }
+        if promptTokens > limits.maxPromptTokens {
+            throw HTTPError(.badRequest, code: "invalid_field",
+                            message: "field '\(prompts.count == 1 ? prompts[0].field : String(prompts[0].field.prefix { $0 != "[" }))' "
+                                + "has \(promptTokens) prompt tokens; at most \(limits.maxPromptTokens) per request")
+        }
         var requests: [GenerationRequest] = []
         for prompt in prompts {
             let room = contextLength - prompt.tokens.count

@@ -76,7 +76,7 @@ public struct PromptInput: Sendable {
                 throw message.invalid("role", "must be one of system, user, assistant, developer; got '\(role.prefix(40))'")
             }
             let content = try message.string("content")
-            message.ignore("name")
+            _ = try message.optionalString("name")
             try message.finish()
             result.append(ChatMessage(role: role == "developer" ? "system" : role, content: content))
         }

@@ -17,9 +17,14 @@ public struct RewardContext: Sendable {
     public var logger: Logger
     /// Environment lookup for `env:NAME` headers.
     public var environment: @Sendable (String) -> String?
+    /// The local model's likelihoods, for `model_judge` specs; nil where no model is loaded (such a spec is then
+    /// refused). `RewardSpec.needsLikelihoodScorer` tells whether a spec needs one before it is built.
+    public var likelihoodScorer: (any CompletionLikelihoodScorer)?
 
-    /// A context with real transports, the system clock and the process environment.
+    /// A context with real transports, the system clock and the process environment (and no local model unless
+    /// a scorer is given).
     public init(logger: Logger, seed: UInt64 = 0x6772_616F,
+                likelihoodScorer: (any CompletionLikelihoodScorer)? = nil,
                 clock: any RewardClock = SystemRewardClock(),
                 environment: @escaping @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] },
                 makeTransport: @escaping @Sendable (String?, Int) throws -> any HTTPTransport = { ca, n in
@@ -30,5 +35,6 @@ public struct RewardContext: Sendable {
         self.clock = clock
         self.environment = environment
         self.makeTransport = makeTransport
+        self.likelihoodScorer = likelihoodScorer
     }
 }

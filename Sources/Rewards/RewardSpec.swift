@@ -3,7 +3,7 @@
 public enum RewardSpec {
     /// Spec types understood by this build.
     public static let types = ["string_check", "numeric_match", "regex", "length", "json_valid", "text_similarity",
-                               "repetition_penalty", "multi", "score_model"]
+                               "repetition_penalty", "multi", "score_model", "model_judge"]
 
     /// Parses spec text (JSON) and builds the reward.
     public static func makeReward(json text: String, context: RewardContext) throws -> any RewardModel {
@@ -31,6 +31,7 @@ public enum RewardSpec {
         case "text_similarity": model = try TextSimilarityReward(spec: &o, name: name)
         case "repetition_penalty": model = try RepetitionPenaltyReward(spec: &o, name: name)
         case "multi": model = try makeMulti(&o, name: name, context: context)
+        case "model_judge": model = try makeModelJudge(&o, name: name, context: context)
         default: model = try makeRemote(&o, name: name, context: context)
         }
         try o.finish()

@@ -44,6 +44,13 @@ extension ScoreCommand {
                 out["calls"] = .number(Double(st.calls))
                 out["retries"] = .number(Double(st.retries))
             }
+            if let judge = model as? PairwiseModelJudge, let scorer = judge.scorer as? ModelLikelihoodScorer {
+                let st = scorer.statistics
+                out["model_calls"] = .number(Double(st.calls))
+                out["model_queries"] = .number(Double(st.queries))
+                out["model_tokens"] = .number(Double(st.fedTokens))
+                out["model_head_rows"] = .number(Double(st.headRows))
+            }
             print(JSONValue.object(out).text)
         } else {
             for o in outcomes { print(Self.render(o, reward: model.name)) }

@@ -32,6 +32,9 @@ struct ScoreCommand: AsyncParsableCommand {
     @Option(help: "Seed for retry jitter of remote judges.")
     var seed: UInt64 = 0x6772_616F
 
+    /// The model file, read only when the spec has a `model_judge`.
+    @OptionGroup var modelOptions: ModelOptions
+
     func validate() throws {
         if items == nil, prompt == nil || completion == nil {
             throw ValidationError("give --prompt and --completion, or --items FILE")
@@ -54,7 +57,33 @@ struct ScoreCommand: AsyncParsableCommand {
 
     /// The reward the spec describes; spec errors become usage errors naming the field.
     func makeModel() throws -> any RewardModel {
-        try RewardSpecLoader.load(reward, seed: seed, label: "grao.score")
+        let specText: String
+        if reward.hasPrefix("@") {
+            let path = String(reward.dropFirst())
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read reward spec file \(path)")
+            }
+            specText = String(decoding: data, as: UTF8.self)
+        } else {
+            specText = reward
+        }
+        var logger = Logger(label: "grao.score") { label in StreamLogHandler.standardError(label: label) }
+        logger.logLevel = .warning
+        var context = RewardContext(logger: logger, seed: seed)
+        if RewardSpec.needsLikelihoodScorer(json: specText) {
+            do {
+                context.likelihoodScorer = try ModelLikelihoodScorer(loaded: try modelOptions.loadModel())
+            } catch let error as ModelLikelihoodScorer.ScorerError {
+                throw ValidationError("\(modelOptions.model): \(error)")
+            }
+        }
+        let model: any RewardModel
+        do {
+            model = try RewardSpec.makeReward(json: specText, context: context)
+        } catch let error as RewardError {
+            throw ValidationError("invalid reward spec: \(error)")
+        }
+        return model
     }
 
     /// The JSON line to print and whether the item was scored (false = a reward failure).

@@ -45,6 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most samples per prompt (n, group_size).")
     var maxGroupSize = 64
 
+    @Option(help: "Most prompt tokens in one request (all its prompts together).")
+    var maxPromptTokens = 32_768
+
     @Option(help: "Address to listen on (IPv4/IPv6 literal or localhost).")
     var host = "127.0.0.1"
 
@@ -97,6 +100,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256, got \(threads)") }
         guard (1...100_000).contains(queueLimit) else { throw ValidationError("--queue-limit must be 1...100000, got \(queueLimit)") }
         guard (1...1_000_000).contains(maxNewTokens) else { throw ValidationError("--max-new-tokens must be 1...1000000, got \(maxNewTokens)") }
+        guard (1...10_000_000).contains(maxPromptTokens) else {
+            throw ValidationError("--max-prompt-tokens must be 1...10000000, got \(maxPromptTokens)")
+        }
         guard (1...1024).contains(maxGroupSize) else { throw ValidationError("--max-group-size must be 1...1024, got \(maxGroupSize)") }
         if try readAPIKey() == nil && !Self.isLoopback(host) && !insecure {
             throw ValidationError("refusing to listen on \(host) without an API key: pass --api-key-file or set GRAO_API_KEY "
@@ -137,7 +143,8 @@ struct ServeCommand: AsyncParsableCommand {
                                     logger: logger)
         } catch { throw ValidationError("data directory '\(data)': \(error)") }
         let api = APIServer(configuration: .init(apiKey: key, dataDirectory: data,
-                                                 limits: .init(maxGroupSize: maxGroupSize, maxNewTokens: maxNewTokens)),
+                                                 limits: .init(maxGroupSize: maxGroupSize, maxNewTokens: maxNewTokens,
+                                                               maxPromptTokens: maxPromptTokens)),
                             engine: engine, logger: logger, state: state)
         let server = HTTPServer(configuration: serverConfiguration(), router: api.makeRoutes().router, logger: logger)
         let boundPort: UInt16
@@ -156,6 +163,10 @@ struct ServeCommand: AsyncParsableCommand {
         withExtendedLifetime(signals) {}
         logger.notice("grao stopped")
         sink.flush()
+        // Leave without running exit handlers: OpenBLAS's (gotoblas_quit) joins its worker threads and was seen
+        // to deadlock there when the engine thread had been mid-computation (a training run's step), leaving a
+        // SIGTERMed server hung forever. Every write to the data directory is already fsynced; nothing is lost.
+        _exit(0)
     }
 
     func serverConfiguration() -> HTTPServerConfiguration {

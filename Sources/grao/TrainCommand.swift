@@ -73,8 +73,20 @@ struct TrainCommand: AsyncParsableCommand {
         do {
             examples = try TrainingDataset.load(path: data, requireReference: true, requireRejected: false)
         } catch let error as TrainingDataError { throw ValidationError(error.description) }
-        let rewardModel = try RewardSpecLoader.load(reward, seed: seed, label: "grao.train")
+        // Spec errors are reported before the model loads, unless the spec judges with the model itself.
+        let specText = try RewardSpecLoader.text(of: reward)
+        let judgesWithModel = RewardSpec.needsLikelihoodScorer(json: specText)
+        var rewardModel = judgesWithModel ? nil : try RewardSpecLoader.make(specText, seed: seed, label: "grao.train")
         let loaded = try modelOptions.loadModel()
+        if judgesWithModel {
+            // The judge reads the loaded weights: with LoRA the frozen base, with full fine-tuning the weights being trained.
+            let scorer: ModelLikelihoodScorer
+            do { scorer = try ModelLikelihoodScorer(loaded: loaded) } catch {
+                throw ValidationError("\(modelOptions.model): \(error)")
+            }
+            rewardModel = try RewardSpecLoader.make(specText, seed: seed, label: "grao.train", scorer: scorer)
+        }
+        guard let rewardModel else { throw ValidationError("no reward model") }
         let baseHash = try SHA256.hex(ofFile: modelOptions.model)
         let template: ChatTemplate
         do { template = try ChatTemplate(gguf: loaded.file) } catch { throw ValidationError("chat template: \(error)") }

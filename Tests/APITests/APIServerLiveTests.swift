@@ -108,6 +108,15 @@ import Testing
         }
     }
 
+    @Test func promptTokensPerRequestAreBounded() async throws {
+        try await withLiveAPI(try .tiny(limits: .init(maxPromptTokens: 4))) { port in
+            #expect(await eventually { (try? Wire.request(port, "GET", "/readyz").status) == 200 })
+            let r = try await onThread { try Wire.request(port, "POST", "/v1/generate", body: #"{"prompts": ["abc", "def"]}"#) }
+            #expect(r.status == 400)
+            #expect(r.errorMessage == "field 'prompts' has 6 prompt tokens; at most 4 per request")
+        }
+    }
+
     @Test func openAIShapes() async throws {
         try await withLiveAPI(try .tiny()) { port in
             #expect(await eventually { (try? Wire.request(port, "GET", "/readyz").status) == 200 })

@@ -1,5 +1,6 @@
 import Dispatch
 import HTTP
+import Alignment
 import Llama
 import Synchronization
 import Testing
@@ -95,6 +96,8 @@ import Testing
         blocker.release.signal()
         let (resultA, resultB) = (try await first.value, try await second.value)
         _ = try await running.value
+        // `done` is counted after a job's caller is resumed, in the same locked step that clears `running`.
+        #expect(await eventually { !engine.counters.running && engine.counters.queued == 0 })
         // The blocker plus ONE generation batch for both callers.
         #expect(engine.counters.done == doneBefore + 2)
         // The same numbers as generating both requests in one direct call.
@@ -131,9 +134,10 @@ import Testing
     }
 
     @Test func aRequestArrivingMidDecodeJoinsTheRunningBatch() async throws {
-        let engine = TinyModel.engine(contextLength: 2048, endOfSequence: false)
+        // A long decode (4 × 3,000 tokens: seconds even in release) so the short request surely arrives mid-way.
+        let engine = TinyModel.engine(contextLength: 4096, endOfSequence: false)
         defer { engine.stop() }
-        let long = GenerationRequest(prompt: [72, 105], sampleCount: 2, maxTokens: 2000, sampling: .init(temperature: 1), seed: 1)
+        let long = GenerationRequest(prompt: [72, 105], sampleCount: 4, maxTokens: 3000, sampling: .init(temperature: 1), seed: 1)
         let longDone = Atomic<Bool>(false)
         let first = Task {
             defer { longDone.store(true, ordering: .sequentiallyConsistent) }
@@ -148,7 +152,7 @@ import Testing
         #expect(engine.counters.joined == 1)
         #expect(quick[0].count == 3 && quick[0].allSatisfy { $0.tokens.count == 3 && $0.finishReason == .length })
         let slow = try await first.value
-        #expect(slow[0].count == 2 && slow[0].allSatisfy { $0.tokens.count == 2000 })
+        #expect(slow[0].count == 4 && slow[0].allSatisfy { $0.tokens.count == 3000 })
         // Joining did not change the long request's samples: the same as generating it alone.
         let alone = try await engine.run { context in
             try context.policy.generate([long], endOfSequence: context.info.endOfSequence, decoder: context.info.tokenizer)
@@ -168,5 +172,14 @@ import Testing
         // The engine is free again: the decode stopped at the next step instead of running 2,000 of them.
         #expect(await eventually { !engine.counters.running })
         #expect(try await engine.run { _ in 5 } == 5)
+    }
+
+    @Test func theEngineIsATrainingRunsExecutor() async throws {
+        let engine = TinyModel.engine()
+        defer { engine.stop() }
+        let executor: any ModelExecutor = engine
+        let before = engine.counters.done
+        #expect(try await executor.run { 21 * 2 } == 42)
+        #expect(await eventually { engine.counters.done == before + 1 })  // it ran as an engine job
     }
 }

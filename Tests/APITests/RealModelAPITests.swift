@@ -57,7 +57,10 @@ struct RealModelAPITests {
             }
             #expect(paris["tokens"] as? [Int] == direct.tokens)
             let logprobs = try #require(paris["logprobs"] as? [Double])
-            for (a, b) in zip(logprobs, direct.logProbs) { #expect(abs(a - Double(b)) < 1e-6) }
+            // The API decoded 4 rows per step, the direct call 1: the products take different kernels (small-batch
+            // SIMD vs gemv), which round differently in the last bits (seen: 4e-6). 1e-4 is far below any change
+            // that matters and far above that rounding.
+            for (a, b) in zip(logprobs, direct.logProbs) { #expect(abs(a - Double(b)) < 1e-4) }
 
             #expect(chat.status == 200, "\(chat.text)")
             let message = ((chat.json["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String

@@ -201,3 +201,34 @@ import Testing
         #expect(throws: AlignmentError.self) { try ExampleSchedule(count: 0, perStep: 1, seed: 0) }
     }
 }
+
+/// The whole step as one call (what runs and the API's fresh-prompt steps use), and group advantages for display.
+@Suite struct RolloutStepTests {
+    @Test func oneCallSamplesScoresAndUpdates() async throws {
+        let rollout = try RolloutTests.rollout(AlgorithmConfig(.grao), groupSize: 4)
+        let trainer = try RolloutTests.trainer()
+        let seen = TestBox(0)
+        let result = try #require(try await rollout.step(RolloutTests.examples, trainer: trainer, seed: 3,
+                                                         executor: InlineExecutor(), reward: { queries in
+            seen.update { $0 += queries.count }
+            return queries.map { $0.completion == $0.reference ? 1 : Double($0.completion.count % 2) }
+        }))
+        #expect(seen.get() == 10, "2 groups × (4 samples + the reference)")
+        #expect(result.groups.count == 2 && result.metrics.applied && trainer.optimizer.step == 1)
+        #expect(result.stats.samples == 8 && result.stats.seconds >= 0)
+        // Abandoned after the rewards: the weights are not touched.
+        let skipped = try await rollout.step(RolloutTests.examples, trainer: trainer, seed: 4, executor: InlineExecutor(),
+                                             reward: { $0.map { _ in 1 } }, proceed: { false })
+        #expect(skipped == nil && trainer.optimizer.step == 1)
+    }
+
+    @Test func advantagesFollowTheAlgorithm() throws {
+        let rollout = try RolloutTests.rollout(AlgorithmConfig(.grao))
+        let group = try RolloutTests.groups(rollout)[0]
+        let scored = try ScoredGroup(group: group, sampleRewards: [1, nil, 0], referenceReward: 1)
+        let grao = scored.advantages(AlgorithmConfig(.grao))
+        #expect(grao.samples[1] == nil && grao.reference != nil && abs(grao.mean - 2.0 / 3.0) < 1e-12)
+        let grpo = scored.advantages(AlgorithmConfig(.grpo))
+        #expect(grpo.reference == nil && grpo.mean == 0.5)
+    }
+}

@@ -1,4 +1,6 @@
 import Foundation
+import GGUF
+import Tokenization
 import Testing
 @testable import Alignment
 @testable import Llama
@@ -132,7 +134,7 @@ struct CountingExecutor: ModelExecutor {
         let (run, trainer) = try Self.makeRun(Self.config(), reward: { _ in throw JudgeDown() })
         let status = await run.run()
         #expect(status.state == .failed)
-        #expect(status.reason == "training: reward at step 1: judge down (503)")
+        #expect(status.reason == "training: step 1: reward: judge down (503)")
         #expect(trainer.optimizer.step == 0)
         let history = await run.history
         #expect(Self.shape(history) == ["state:running", "evaluation:0", "state:failed", "end:failed"])
@@ -170,5 +172,38 @@ struct CountingExecutor: ModelExecutor {
         #expect(metrics["eval_reward_mean"] == 1 && metrics["eval_success_rate"] == 1, "the failed reward is not a 0")
         let again = try await evaluation.evaluate(trainer: trainer, executor: InlineExecutor(), reward: reward)
         #expect(again.results == results, "fixed decoding")
+    }
+}
+
+/// A short run on the real SmolLM2-135M with its tokenizer and chat template (the path the API and the
+/// experiment take): LoRA, 2 steps, held-out evaluation at the start and the end.
+@Suite struct RealModelRunTests {
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: RealModelTrainingTests.path), "needs the real model"))
+    func twoStepsWithEvaluation() async throws {
+        let file = try GGUFFile(path: RealModelTrainingTests.path)
+        let codec = ChatRolloutCodec(tokenizer: try BPETokenizer(gguf: file), template: try ChatTemplate(gguf: file))
+        let prompt = try codec.promptTokens([ChatMessage(role: "user", content: "What is 2+3?")])
+        #expect(codec.text(of: prompt).hasSuffix("<|im_start|>assistant\n"))
+        #expect(codec.answerTokens("5").last.map(codec.endOfSequence.contains) == true)
+        let config = RunConfig(trainer: TrainerSettings(mode: .lora, loraRank: 2, loraTargets: [.q, .v], learningRate: 1e-3),
+                               steps: 2, rollout: RolloutSettings(groupSize: 2, maxTokens: 8), seed: 1)
+        let trainer = try PolicyTrainer(model: try LlamaModel(gguf: file), config: try config.trainerConfig())
+        let examples = [TrainingExample(prompt: "What is 2+3? Answer with the number only.", reference: "5"),
+                        TrainingExample(prompt: "Capital of France? One word.", reference: "Paris")]
+        let exact: RunRewardFunction = { queries in
+            queries.map { q in q.completion.trimmingCharacters(in: .whitespacesAndNewlines) == q.reference ? 1 : 0 }
+        }
+        let heldOut = try HeldOutEvaluation(examples: examples, codec: codec, maxTokens: 8)
+        let run = try TrainingRun(id: "real", config: config, trainer: trainer, codec: codec, examples: examples,
+                                  reward: exact, evaluation: { _ in
+                                      try await heldOut.evaluate(trainer: trainer, executor: InlineExecutor(), reward: exact).metrics
+                                  })
+        let status = await run.run()
+        #expect(status.state == .completed, "\(status.reason ?? "")")
+        let history = await run.history
+        #expect(history.compactMap(\.record).map(\.update.applied) == [true, true])
+        let evaluations = history.compactMap(\.metrics)
+        #expect(evaluations.count == 2 && evaluations.allSatisfy { $0["eval_count"] == 2 && $0["eval_success_rate"] != nil })
+        #expect(history.compactMap(\.record).allSatisfy { $0.rollout.meanCompletionLength! > 0 })
     }
 }

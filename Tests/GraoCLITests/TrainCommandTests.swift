@@ -76,6 +76,18 @@ import TestSupport
         #expect(line["reward"] as? String == "numeric_match")
     }
 
+    @Test(.enabled(if: hasModel, "needs models/SmolLM2-135M-Instruct.Q4_1.gguf"))
+    func theModelItselfCanJudge() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (status, lines, stderr) = try Self.train(["--reward", #"{"type": "model_judge", "name": "judge"}"#, "--steps", "1"],
+                                                     directory: directory)
+        #expect(status == 0, "stderr: \(stderr)")
+        let line = try #require(lines.first)
+        #expect(line["reward"] as? String == "judge" && line["applied"] as? Bool == true)
+        #expect(line["reward_mean"] is Double, "the judge scored the samples: \(line)")
+    }
+
     @Test func badRewardSpecIsRefusedBeforeLoadingTheModel() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

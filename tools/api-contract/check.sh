@@ -10,7 +10,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$root/tools/api-contract"
 grao="${1:-$root/.build/release/grao}"
 model="${GRAO_MODEL:-$root/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
-examples="${SCHEMATHESIS_MAX_EXAMPLES:-15}"
+examples="${SCHEMATHESIS_MAX_EXAMPLES:-10}"
 
 "$here/make-venv.sh"
 venv="$here/.venv"
@@ -27,7 +27,7 @@ trap cleanup EXIT
 key="$(cat "$work/key")"
 port="$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$grao" serve --host 127.0.0.1 --port "$port" --model "$model" --data "$work/data" --api-key-file "$work/key" \
-    --max-new-tokens 8 --max-group-size 4 --log-level warning 2> "$work/server.log" &
+    --max-new-tokens 8 --max-group-size 4 --max-prompt-tokens 256 --log-level warning 2> "$work/server.log" &
 server_pid=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 240); do
@@ -39,10 +39,11 @@ curl -fs "$base/readyz" > /dev/null || { cat "$work/server.log" >&2; echo "check
 
 "$venv/bin/python" "$here/openai_client_check.py" "$base" "$key"
 
-"$venv/bin/schemathesis" run "$root/openapi.yaml" --url "$base" -H "Authorization: Bearer $key" \
+# From the scratch directory: schemathesis keeps a cache (.schemathesis/) in its working directory.
+(cd "$work" && "$venv/bin/schemathesis" run "$root/openapi.yaml" --url "$base" -H "Authorization: Bearer $key" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection \
     --max-examples "$examples" --phases examples,coverage,fuzzing --workers 1 --request-timeout 60 \
-    --suppress-health-check too_slow,filter_too_much --seed 1
+    --suppress-health-check too_slow,filter_too_much --seed 1)
 if grep -E "critical|handler failed" "$work/server.log" >&2; then
     echo "check.sh: the server logged failures during the contract run" >&2
     exit 1

@@ -119,28 +119,17 @@ public actor TrainingRun {
                 cancelRequested = true
                 return
             }
-            let start = ContinuousClock.now
             let batch = schedule.batch(step: k).map { examples[$0] }
-            let seed = config.seed &+ UInt64(k)
-            let groups = try await executor.run { try rollout.sample(batch, policy: trainer.policy, seed: seed) }
-            let queries = rollout.queries(for: groups)
-            var rewards: [Double?] = []
-            if !queries.isEmpty {
-                do { rewards = try await reward(queries) } catch {
-                    throw AlignmentError.invalidTraining("reward at step \(k + 1): \(error)")
-                }
+            let result: RolloutStepResult?
+            do {
+                result = try await rollout.step(batch, trainer: trainer, seed: config.seed &+ UInt64(k), executor: executor,
+                                                reward: reward, proceed: { [weak self] in await self?.shouldProceed() ?? false })
+            } catch let AlignmentError.invalidTraining(why) {
+                throw AlignmentError.invalidTraining("step \(k + 1): \(why)")
             }
-            if cancelRequested { return }  // nothing of this step has touched the weights yet
-            let scored = try rollout.scored(groups, rewards: rewards)
-            let (stats, metrics) = try await executor.run { () throws -> (RolloutStats, StepMetrics) in
-                let built = try rollout.items(scored, trainer: trainer)
-                return (built.stats, try trainer.step(built.items))
-            }
-            var rolloutStats = stats
-            let elapsed = ContinuousClock.now - start
-            rolloutStats.seconds = max(0, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-                - metrics.seconds)
-            let record = RunStepRecord(step: k + 1, update: metrics, rollout: rolloutStats)
+            // nil: cancelled while the rewards were computed; nothing of this step touched the weights.
+            guard let result else { return }
+            let record = RunStepRecord(step: k + 1, update: result.metrics, rollout: result.stats)
             status.step = k + 1
             status.lastStep = record
             var event = makeEvent(.step)
@@ -157,6 +146,12 @@ public actor TrainingRun {
         }
         if evaluation != nil, evaluatedAt != config.steps { try await evaluate(at: config.steps) }
         if config.checkpointAtEnd, checkpoints != nil, savedAt != config.steps { try await saveCheckpoint(at: config.steps) }
+    }
+
+    /// Whether a step whose rewards just arrived may update the weights.
+    func shouldProceed() -> Bool {
+        if Task.isCancelled { cancelRequested = true }
+        return !cancelRequested
     }
 
     func evaluate(at step: Int) async throws {
