@@ -15,8 +15,8 @@ public final class ServerState: Sendable {
         public var groupCapacity: Int
         public var groupMaxAge: Double
 
-        /// Defaults: any judge host, 4,096 groups for an hour.
-        public init(allowedJudgeHosts: [String]? = nil, groupCapacity: Int = 4096, groupMaxAge: Double = 3600) {
+        /// Defaults: any judge host, 1,024 groups for an hour (at most 64 samples × 1,024 tokens each: bounded memory).
+        public init(allowedJudgeHosts: [String]? = nil, groupCapacity: Int = 1024, groupMaxAge: Double = 3600) {
             self.allowedJudgeHosts = allowedJudgeHosts
             self.groupCapacity = groupCapacity
             self.groupMaxAge = groupMaxAge
