@@ -54,7 +54,7 @@ extension APIServer {
             try body.finish()
             let catalog = state.checkpoints
             let described = try catalog.describe(name)
-            try state.runs.requireIdle("loading a checkpoint")
+            try await state.runs.requireIdle("loading a checkpoint")
             guard let meta = described.metadata else {
                 throw StoreError.conflict("checkpoint_unusable", "checkpoint '\(name)' is unreadable: \(described.problem ?? "?"); "
                                           + "the current weights are unchanged")

@@ -26,7 +26,7 @@ extension APIServer {
                 rollout = try Rollout(algorithm: config.algorithm, settings: config.rollout, codec: codec)
                 for (i, example) in examples.enumerated() { _ = try rollout.checkExample(example, index: i) }
             } catch let error as AlignmentError { throw HTTPError(.badRequest, code: "invalid_dataset", message: "field 'dataset': \(error)") }
-            try state.runs.requireIdle("a new run")
+            try await state.runs.requireIdle("a new run")
             let trainerConfig: TrainerConfig
             do { trainerConfig = try config.trainerConfig() } catch { throw StoreError.invalid("config.trainer", "\(error)") }
 
@@ -62,7 +62,7 @@ extension APIServer {
             let run = try TrainingRun(id: status.id, config: config, trainer: trainer, codec: codec, examples: examples,
                                       reward: score, evaluation: evaluation, executor: executor, recorder: journal,
                                       checkpoints: RunCheckpoints(directory: journal.checkpointsDirectory, baseModelSHA256: hash))
-            do { try state.runs.start(run) } catch {
+            do { try await state.runs.start(run) } catch {
                 await run.cancel()  // another run got in first: this one ends cancelled on disk, never half-started
                 throw error
             }
@@ -88,7 +88,7 @@ extension APIServer {
         routes.add(.POST, "/v1/runs/{id}/cancel") { [self] request in
             let state = try self.state
             let id = request.pathParameters["id"] ?? ""
-            guard let run = state.runs.liveRun(id) else {
+            guard let run = state.runs.liveRun(id), !(await run.status.state.isTerminal) else {
                 let found = try await state.runs.describe(id)
                 throw StoreError.conflict("run_finished", "run '\(id)' is \(found.status.state.rawValue); only a queued or running run can be cancelled")
             }

@@ -109,7 +109,7 @@ extension APIServer {
     func trainStep(_ scored: [ScoredGroup], algorithm: AlgorithmConfig, settings: TrainStepSettings,
                    info: ModelInfo) async throws -> (StepMetrics, RolloutStats) {
         let codec = try GroupRequest.codec(info, field: "prompts")
-        try self.state.runs.requireIdle("a train step")
+        try await self.state.runs.requireIdle("a train step")
         do {
             return try await engine.run { context in
                 let (trainer, created) = try context.trainer(for: settings)

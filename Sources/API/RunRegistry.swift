@@ -22,12 +22,20 @@ public final class RunRegistry: Sendable {
     /// The run being driven by this process with `id`, if any (queued or running).
     public func liveRun(_ id: String) -> TrainingRun? { live.withLock { $0[id] } }
 
-    /// The id of the active run, if one is queued or running.
-    public var activeID: String? { live.withLock { $0.keys.first } }
+    /// The id of the active run, if one is queued or running. A run that has ended but whose task has not yet
+    /// dropped it (the end event reaches subscribers first) does not count, and is dropped here.
+    public func activeID() async -> String? {
+        guard let (id, run) = live.withLock({ $0.first }) else { return nil }
+        if await run.status.state.isTerminal {
+            live.withLock { if $0[id] === run { $0[id] = nil } }
+            return nil
+        }
+        return id
+    }
 
     /// Refuses work that would interleave with an active run's updates.
-    public func requireIdle(_ what: String) throws {
-        if let id = activeID {
+    public func requireIdle(_ what: String) async throws {
+        if let id = await activeID() {
             throw StoreError.conflict("run_active", "\(what) is refused while run '\(id)' is active; cancel it "
                                       + "(POST /v1/runs/\(id)/cancel) or wait for its end")
         }
@@ -35,7 +43,8 @@ public final class RunRegistry: Sendable {
 
     /// Starts driving `run` in its own task (it survives the request that made it and client disconnects);
     /// refuses when another run is active.
-    public func start(_ run: TrainingRun) throws {
+    public func start(_ run: TrainingRun) async throws {
+        _ = await activeID()  // drops a run that has just ended
         try live.withLock { runs in
             if let other = runs.keys.first {
                 throw StoreError.conflict("run_active", "run '\(other)' is active; one run at a time trains the model")
@@ -44,7 +53,7 @@ public final class RunRegistry: Sendable {
         }
         Task.detached { [self] in
             await run.run()
-            _ = live.withLock { $0.removeValue(forKey: run.id) }
+            live.withLock { if $0[run.id] === run { $0[run.id] = nil } }
         }
     }
 
