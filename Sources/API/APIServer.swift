@@ -65,11 +65,15 @@ public final class APIServer: Sendable {
     public let logger: Logger
     /// When the server was made (uptime in `/v1/model`).
     public let started = Date()
+    /// Rewards, groups, checkpoints and runs kept for the stateful routes (opened on the data directory at
+    /// start-up); nil when the server was made without (those routes then answer 503).
+    public let stores: ServerState?
 
-    /// An API over `engine`.
-    public init(configuration: Configuration, engine: ComputeEngine, logger: Logger) {
+    /// An API over `engine`, keeping its state in `state`.
+    public init(configuration: Configuration, engine: ComputeEngine, logger: Logger, state: ServerState? = nil) {
         self.configuration = configuration
         self.engine = engine
+        self.stores = state
         self.logger = logger
         metrics = APIMetrics(engine: engine)
     }
@@ -81,6 +85,12 @@ public final class APIServer: Sendable {
         registerModelRoutes(&routes)
         registerGenerateRoutes(&routes)
         registerOpenAIRoutes(&routes)
+        registerRewardRoutes(&routes)
+        registerScoreRoutes(&routes)
+        registerGroupRoutes(&routes)
+        registerTrainStepRoutes(&routes)
+        registerCheckpointRoutes(&routes)
+        registerRunRoutes(&routes)
         return routes
     }
 

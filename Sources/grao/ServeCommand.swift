@@ -32,6 +32,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Allow listening on a non-loopback address without an API key.")
     var insecure = false
 
+    @Option(name: .customLong("allow-judge-host"),
+            help: "A host remote judges may be at (repeat for several); without any, judges may be anywhere.")
+    var allowJudgeHosts: [String] = []
+
     @Option(help: "Model jobs that may wait; more get 503 with Retry-After.")
     var queueLimit = 64
 
@@ -133,10 +137,15 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("model loaded", metadata: ["model": "\(name)", "seconds": "\(ContinuousClock.now - start)"])
             return EngineContext(info: info, model: loaded.model)
         }
+        let state: ServerState
+        do {
+            state = try ServerState(dataDirectory: data, options: .init(allowedJudgeHosts: allowJudgeHosts.isEmpty ? nil : allowJudgeHosts),
+                                    logger: logger)
+        } catch { throw ValidationError("data directory '\(data)': \(error)") }
         let api = APIServer(configuration: .init(apiKey: key, dataDirectory: data,
                                                  limits: .init(maxGroupSize: maxGroupSize, maxNewTokens: maxNewTokens,
                                                                maxPromptTokens: maxPromptTokens)),
-                            engine: engine, logger: logger)
+                            engine: engine, logger: logger, state: state)
         let server = HTTPServer(configuration: serverConfiguration(), router: api.makeRoutes().router, logger: logger)
         let boundPort: UInt16
         do {
@@ -154,6 +163,10 @@ struct ServeCommand: AsyncParsableCommand {
         withExtendedLifetime(signals) {}
         logger.notice("grao stopped")
         sink.flush()
+        // Leave without running exit handlers: OpenBLAS's (gotoblas_quit) joins its worker threads and was seen
+        // to deadlock there when the engine thread had been mid-computation (a training run's step), leaving a
+        // SIGTERMed server hung forever. Every write to the data directory is already fsynced; nothing is lost.
+        _exit(0)
     }
 
     func serverConfiguration() -> HTTPServerConfiguration {
