@@ -19,7 +19,9 @@ extension LlamaModel {
     ///
     /// Pairs are packed into forward passes of at most `maxBatchTokens` tokens (a longer single pair
     /// gets a pass of its own), and the LM head runs over at most `chunkRows` positions at a time, so
-    /// memory for logits is chunkRows × V, never (all positions) × V.
+    /// memory for logits is chunkRows × V, never (all positions) × V. The passes are the training
+    /// forward pass without saving (`forwardPass(saving: false)`): no KV cache, causal block attention
+    /// on every core, one layer's activations alive at a time.
     public func completionLogProbs(_ pairs: [ScoringPair], chunkRows: Int = 32,
                                    maxBatchTokens: Int = 2048) throws -> [[Float]] {
         guard chunkRows >= 1, maxBatchTokens >= 1 else {
@@ -38,9 +40,13 @@ extension LlamaModel {
         var results = [[Float]](repeating: [], count: pairs.count)
         var batch: [Int] = []
         var batchTokens = 0
+        let activations = TrainingActivations()  // grown once, reused by every packed pass of this call
         func flush() throws {
             if batch.isEmpty { return }
-            try scoreBatch(batch, pairs: pairs, chunkRows: chunkRows, into: &results)
+            let packed = try TrainingBatch(pairs: batch.map { pairs[$0] }, config: config)
+            let logProbs = try forwardPass(packed, adapters: nil, activations: activations, chunkRows: chunkRows,
+                                           saving: false, headGradient: false)
+            for (index, values) in zip(batch, packed.perPair(logProbs)) { results[index] = values }
             batch = []
             batchTokens = 0
         }
@@ -53,39 +59,5 @@ extension LlamaModel {
         }
         try flush()
         return results
-    }
-
-    /// One forward pass over the pairs `indices`, then the chunked LM head over the predicting rows.
-    private func scoreBatch(_ indices: [Int], pairs: [ScoringPair], chunkRows: Int,
-                            into results: inout [[Float]]) throws {
-        let c = config.width, v = config.vocabSize
-        var entries: [BatchEntry] = []
-        var targets: [(pair: Int, row: Int, token: Int)] = []  // row in the forward output
-        var row = 0
-        for index in indices {
-            let pair = pairs[index]
-            let fed = pair.prompt + pair.completion.dropLast()
-            entries.append(BatchEntry(cache: try makeCache(capacity: fed.count), tokens: fed))
-            for (j, token) in pair.completion.enumerated() {
-                targets.append((index, row + pair.prompt.count - 1 + j, token))
-            }
-            row += fed.count
-        }
-        let hidden = try forward(entries)  // [N, C]
-        let chunk = min(chunkRows, max(targets.count, 1))
-        let gathered = FloatBuffer(count: chunk * c)  // [chunk, C]
-        let logits = FloatBuffer(count: chunk * v)    // [chunk, V]
-        for start in stride(from: 0, to: targets.count, by: chunk) {
-            let part = targets[start..<min(start + chunk, targets.count)]
-            for (i, target) in part.enumerated() {
-                (gathered.pointer + i * c).update(from: hidden.pointer + target.row * c, count: c)
-            }
-            self.logits(hidden: gathered.pointer, rows: part.count, into: logits.pointer)
-            for (i, target) in part.enumerated() {
-                let rowLogits = logits.pointer + i * v
-                let logProb = Double(rowLogits[target.token]) - Kernels.logSumExp(rowLogits, count: v)
-                results[target.pair].append(Float(logProb))
-            }
-        }
     }
 }

@@ -20,7 +20,9 @@ import Testing
         let weights = GradientCheckTests.lossWeights(batch, seed: 4)
 
         let activations = TrainingActivations()
-        let adapted = try model.trainingForward(batch, adapters: adapters, activations: activations)
+        // The head's hidden gradient comes from the forward pass here (as PolicyTrainer runs LoRA), from the
+        // backward's logits recompute in the merged model's full-gradient pass below: both paths are compared.
+        let adapted = try model.trainingForward(batch, adapters: adapters, activations: activations, headGradient: true)
         let adapterGradients = try LoRAAdapters(config: lora, model: cfg)
         try model.trainingBackward(batch, targetWeights: weights, adapters: adapters, activations: activations,
                                    gradients: nil, adapterGradients: adapterGradients)

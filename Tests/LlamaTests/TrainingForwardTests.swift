@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LinearAlgebra
 @testable import Llama
@@ -17,7 +18,19 @@ import Testing
     @Test(arguments: [true, false])
     func matchesInferenceAndReference(tied: Bool) throws {
         let model = try TinyModels.model(tied: tied)
-        let inference = try model.completionLogProbs(Self.pairs)
+        // The inference path (KV-cache forward, then the head and log-softmax), independent of the training
+        // forward pass that `completionLogProbs` runs.
+        let inference = try Self.pairs.map { pair in
+            let fed = pair.prompt + pair.completion.dropLast()
+            let hidden = try model.forward([BatchEntry(cache: try model.makeCache(capacity: fed.count), tokens: fed)])
+            let logits = TinyModels.logits(model, hidden)
+            return pair.completion.enumerated().map { j, token in
+                let row = logits[pair.prompt.count - 1 + j]
+                let m = row.max()!, lse = Double(m) + Foundation.log(row.reduce(0.0) { $0 + Foundation.exp(Double($1 - m)) })
+                return Float(Double(row[token]) - lse)
+            }
+        }
+        let scored = try model.completionLogProbs(Self.pairs)
         let reference = ReferenceLlama(config: model.config, weights: model.weights)
         let batch = try TrainingBatch(pairs: Self.pairs, config: model.config)
         for chunk in [1, 3, 256] {
@@ -28,6 +41,7 @@ import Testing
                 let expected = reference.logProbs(prompt: pair.prompt, completion: pair.completion)
                 for (j, value) in training[i].enumerated() {
                     #expect(abs(value - inference[i][j]) < 1e-5, "pair \(i) token \(j) chunk \(chunk)")
+                    #expect(abs(value - scored[i][j]) < 1e-5)
                     #expect(abs(Double(value) - expected[j]) < 1e-4)
                 }
             }

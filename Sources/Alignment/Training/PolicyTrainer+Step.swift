@@ -18,8 +18,9 @@ extension PolicyTrainer {
         batches: for part in parts {
             let pairs = part.flatMap { items[$0].sequences }
             let batch = try TrainingBatch(pairs: pairs, config: model.config)
+            // LoRA leaves the head frozen: its backward needs only d log π / d hidden, computed in the forward.
             let flat = try model.trainingForward(batch, adapters: adapters, activations: activations,
-                                                 chunkRows: config.chunkRows)
+                                                 chunkRows: config.chunkRows, headGradient: adapters != nil)
             let logProbs = batch.perPair(flat)
             var weights: [Float] = []
             weights.reserveCapacity(flat.count)

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// Forward kernels that also save what their backward needs, and the backward of every element-wise
 /// and row-wise layer (llm.c style: one function per layer and direction, flat buffers, shape comments).
@@ -74,8 +75,9 @@ extension Kernels {
         for n in 0..<rows {
             let dh = dHidden + n * f, g = gateUp + n * 2 * f, u = g + f
             let dg = dGateUp + n * 2 * f, du = dg + f
+            _ = VectorMath.expSum(g, count: f, shift: 0, scale: -1, out: dg)  // dg = e^-g (vectorized), then σ
             for j in 0..<f {
-                let sigma = 1 / (1 + Foundation.exp(-g[j]))
+                let sigma = 1 / (1 + dg[j])
                 let silu = g[j] * sigma
                 dg[j] = dh[j] * u[j] * sigma * (1 + g[j] * (1 - sigma))
                 du[j] = dh[j] * silu
@@ -92,16 +94,17 @@ extension Kernels {
         }
     }
 
-    /// Causal softmax backward for one [T, T] block, in place: with P the probabilities and dP = dO·Vᵀ,
-    /// dS_ij = P_ij·(dP_ij − Σ_k P_ik dP_ik) for j ≤ i and 0 above the diagonal.
+    /// Causal softmax backward for query rows `rows` (a block of one head), in place: with P the probabilities
+    /// and dP = dO·Vᵀ, dS_ij = P_ij·(dP_ij − Σ_k P_ik dP_ik) for j ≤ i and 0 for i < j < rows.upperBound.
+    /// Local row i - r0 of both buffers holds query row i. p, dP [rows.count, ld]
     public static func causalSoftmaxBackward(probabilities p: UnsafePointer<Float>,
-                                             gradient dP: UnsafeMutablePointer<Float>, rows t: Int, ld: Int) {
-        for i in 0..<t {
-            let pr = p + i * ld, dr = dP + i * ld
+                                             gradient dP: UnsafeMutablePointer<Float>, rows: Range<Int>, ld: Int) {
+        for i in rows {
+            let pr = p + (i - rows.lowerBound) * ld, dr = dP + (i - rows.lowerBound) * ld
             var dot: Float = 0
             for j in 0...i { dot += pr[j] * dr[j] }
             for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) }
-            for j in (i + 1)..<max(t, i + 1) { dr[j] = 0 }
+            for j in (i + 1)..<max(rows.upperBound, i + 1) { dr[j] = 0 }
         }
     }
 }

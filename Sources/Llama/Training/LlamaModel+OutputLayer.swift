@@ -14,21 +14,45 @@ extension LlamaModel {
         logits(hidden: a.gathered.pointer, rows: rows, into: a.logits.pointer)
     }
 
-    /// log π(target) for every target; stores each row's log Σ exp for the backward pass.
-    func outputLayerForward(_ batch: TrainingBatch, activations a: TrainingActivations) -> [Float] {
-        let v = config.vocabSize
+    /// log π(target) for every target; stores each row's log Σ exp for the backward pass. With
+    /// `headGradient`, also stores each target's d log π / d hidden = Headᵀ·(onehot(target) − softmax) in
+    /// `a.headGradient` [targets, C], so that a backward pass that needs no gradient for the head itself
+    /// (LoRA: the head is frozen) scales these rows by the token weights instead of recomputing logits.
+    func outputLayerForward(_ batch: TrainingBatch, activations a: TrainingActivations,
+                            headGradient: Bool = false) -> [Float] {
+        let v = config.vocabSize, c = config.width
         var logProbs = [Float](repeating: 0, count: batch.targetCount)
-        a.logSumExp = [Double](repeating: 0, count: batch.targetCount)
+        var logSumExp = [Double](repeating: 0, count: batch.targetCount)
         for start in stride(from: 0, to: batch.targetCount, by: a.chunk) {
             let rows = min(a.chunk, batch.targetCount - start)
             chunkLogits(batch, activations: a, start: start, rows: rows)
-            for i in 0..<rows {
-                let row = a.logits.pointer + i * v
-                let lse = Kernels.logSumExp(row, count: v)
-                a.logSumExp[start + i] = lse
-                logProbs[start + i] = Float(Double(row[batch.targetTokens[start + i]]) - lse)
+            nonisolated(unsafe) let logits = a.logits.pointer
+            logProbs.withUnsafeMutableBufferPointer { lp in
+                logSumExp.withUnsafeMutableBufferPointer { ls in
+                    nonisolated(unsafe) let lp = lp, ls = ls
+                    TrainingThreads.rows(rows, minimum: 2) { _, range in
+                        for i in range {
+                            let row = logits + i * v, token = batch.targetTokens[start + i]
+                            let lse = Kernels.logSumExp(row, count: v)
+                            ls[start + i] = lse
+                            lp[start + i] = Float(Double(row[token]) - lse)
+                            if headGradient {  // onehot − softmax, in place
+                                _ = VectorMath.expSum(row, count: v, shift: Float(lse), out: row)
+                                for j in 0..<v { row[j] = -row[j] }
+                                row[token] += 1
+                            }
+                        }
+                    }
+                }
+            }
+            if headGradient {
+                // [R, C] = (onehot − softmax) [R, V] · head [V, C]
+                BLAS.gemm(transA: false, transB: false, m: rows, n: c, k: v, a: a.logits.pointer, lda: v,
+                          b: weights.output.pointer, ldb: c, c: a.headGradient.pointer + start * c, ldc: c)
             }
         }
+        a.logSumExp = logSumExp
+        a.headGradientReady = headGradient
         return logProbs
     }
 
@@ -40,6 +64,13 @@ extension LlamaModel {
                              gradients: LlamaGradients?, dHidden: UnsafeMutablePointer<Float>) {
         let c = config.width, v = config.vocabSize
         dHidden.update(repeating: 0, count: batch.rowCount * c)
+        if gradients == nil && a.headGradientReady {
+            for (i, row) in batch.targetRows.enumerated() {
+                let dst = dHidden + row * c, src = a.headGradient.pointer + i * c, w = targetWeights[i]
+                for k in 0..<c { dst[k] += w * src[k] }
+            }
+            return
+        }
         for start in stride(from: 0, to: batch.targetCount, by: a.chunk) {
             let rows = min(a.chunk, batch.targetCount - start)
             chunkLogits(batch, activations: a, start: start, rows: rows)

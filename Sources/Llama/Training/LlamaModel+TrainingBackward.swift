@@ -12,7 +12,8 @@ extension LlamaModel {
                                  activations a: TrainingActivations, gradients: LlamaGradients?,
                                  adapterGradients: LoRAAdapters? = nil) throws {
         let cfg = config
-        guard targetWeights.count == batch.targetCount, a.targets == batch.targetCount, a.rows >= batch.rowCount else {
+        guard targetWeights.count == batch.targetCount, a.targets == batch.targetCount, a.rows >= batch.rowCount,
+              a.savedForBackward else {
             throw LlamaError.invalidRequest("backward: \(targetWeights.count) weights for \(batch.targetCount) targets, "
                 + "or the activations are not from this batch")
         }
@@ -29,7 +30,7 @@ extension LlamaModel {
         outputLayerBackward(batch, weights: targetWeights, activations: a, gradients: gradients,
                             dHidden: a.dNormed.pointer)
         dx.update(repeating: 0, count: n * c)
-        Kernels.rmsNormBackward(dOut: a.dNormed.pointer, x: a.finalResidual.pointer, gain: weights.outputNorm.pointer,
+        Kernels.parallelRMSNormBackward(dOut: a.dNormed.pointer, x: a.finalResidual.pointer, gain: weights.outputNorm.pointer,
                                 rstd: a.finalRstd.pointer, rows: n, width: c, dX: dx,
                                 dGain: gradients?.outputNorm.pointer)
 
@@ -49,15 +50,15 @@ extension LlamaModel {
             // dHidden [N, F] = dx [N, C] · Wdown [C, F]
             BLAS.gemm(transA: false, transB: false, m: n, n: f, k: c, a: dx, lda: c, b: w.down.pointer, ldb: f,
                       c: a.dHidden.pointer, ldc: f)
-            Kernels.swiGLU(gateUp: gateUp, rows: n, ffnWidth: f, out: a.hidden.pointer)
+            Kernels.parallelSwiGLU(gateUp: gateUp, rows: n, ffnWidth: f, out: a.hidden.pointer)
             if let g {  // dWdown [C, F] += dxᵀ · hidden
                 BLAS.gemm(transA: true, transB: false, m: c, n: f, k: n, a: dx, lda: c, b: a.hidden.pointer, ldb: f,
                           beta: 1, c: g.down.pointer, ldc: f)
             }
             lora(.down, x: a.hidden.pointer, dY: dx, dX: a.dHidden.pointer)
-            Kernels.swiGLUBackward(dHidden: a.dHidden.pointer, gateUp: gateUp, rows: n, ffnWidth: f,
+            Kernels.parallelSwiGLUBackward(dHidden: a.dHidden.pointer, gateUp: gateUp, rows: n, ffnWidth: f,
                                    dGateUp: a.dGateUp.pointer)
-            Kernels.rmsNormRecompute(x: residualMid, gain: w.ffnNorm.pointer, rstd: ffnRstd, rows: n, width: c,
+            Kernels.parallelRMSNormRecompute(x: residualMid, gain: w.ffnNorm.pointer, rstd: ffnRstd, rows: n, width: c,
                                      out: a.normed.pointer)
             if let g {  // dWgu [2F, C] += dGateUpᵀ · normed
                 BLAS.gemm(transA: true, transB: false, m: 2 * f, n: c, k: n, a: a.dGateUp.pointer, lda: 2 * f,
@@ -67,7 +68,7 @@ extension LlamaModel {
             BLAS.gemm(transA: false, transB: false, m: n, n: c, k: 2 * f, a: a.dGateUp.pointer, lda: 2 * f,
                       b: w.gateUp.pointer, ldb: c, c: a.dNormed.pointer, ldc: c)
             for t in [LoRATarget.gate, .up] { lora(t, x: a.normed.pointer, dY: a.dGateUp.pointer, dX: a.dNormed.pointer) }
-            Kernels.rmsNormBackward(dOut: a.dNormed.pointer, x: residualMid, gain: w.ffnNorm.pointer, rstd: ffnRstd,
+            Kernels.parallelRMSNormBackward(dOut: a.dNormed.pointer, x: residualMid, gain: w.ffnNorm.pointer, rstd: ffnRstd,
                                     rows: n, width: c, dX: dx, dGain: g?.ffnNorm.pointer)
 
             // Attention block (x_mid = x_in + attention·Wo).
@@ -80,10 +81,11 @@ extension LlamaModel {
             }
             lora(.o, x: attention, dY: dx, dX: a.dAttention.pointer)
             trainingAttentionBackward(batch, qkv: qkv, dOut: a.dAttention.pointer, dQKV: a.dQKV.pointer,
-                                      scores: a.scores.pointer, dScores: a.dScores.pointer)
-            Kernels.ropeBackward(a.dQKV.pointer, rows: n, ld: qkvw, heads: cfg.headCount + cfg.kvHeadCount,
-                                 headDim: cfg.headDim, cos: a.cos.pointer, sin: a.sin.pointer)
-            Kernels.rmsNormRecompute(x: residualIn, gain: w.attentionNorm.pointer, rstd: attentionRstd, rows: n,
+                                      scores: a.scores.pointer, dScores: a.dScores.pointer,
+                                      workers: min(TrainingThreads.workers, a.workers))
+            Kernels.parallelRope(a.dQKV.pointer, rows: n, ld: qkvw, heads: cfg.headCount + cfg.kvHeadCount,
+                                 headDim: cfg.headDim, cos: a.cos.pointer, sin: a.sin.pointer, backward: true)
+            Kernels.parallelRMSNormRecompute(x: residualIn, gain: w.attentionNorm.pointer, rstd: attentionRstd, rows: n,
                                      width: c, out: a.normed.pointer)
             if let g {  // dWqkv [QKV, C] += dQKVᵀ · normed
                 BLAS.gemm(transA: true, transB: false, m: qkvw, n: c, k: n, a: a.dQKV.pointer, lda: qkvw,
@@ -93,7 +95,7 @@ extension LlamaModel {
             BLAS.gemm(transA: false, transB: false, m: n, n: c, k: qkvw, a: a.dQKV.pointer, lda: qkvw,
                       b: w.qkv.pointer, ldb: c, c: a.dNormed.pointer, ldc: c)
             for t in [LoRATarget.q, .k, .v] { lora(t, x: a.normed.pointer, dY: a.dQKV.pointer, dX: a.dNormed.pointer) }
-            Kernels.rmsNormBackward(dOut: a.dNormed.pointer, x: residualIn, gain: w.attentionNorm.pointer,
+            Kernels.parallelRMSNormBackward(dOut: a.dNormed.pointer, x: residualIn, gain: w.attentionNorm.pointer,
                                     rstd: attentionRstd, rows: n, width: c, dX: dx, dGain: g?.attentionNorm.pointer)
         }
         if let gradients {

@@ -7,15 +7,31 @@ extension LlamaModel {
     /// `adapters` adds LoRA adapters to the targeted projections; nil runs the base weights (which is also
     /// how the reference policy of LoRA training is evaluated: adapters off, no copy).
     /// The output layer runs over at most `chunkRows` target rows at a time, so no [N, V] logits exist.
+    /// `headGradient`: also compute each target's d log π / d hidden while the chunk's logits exist (one
+    /// [R, V]·[V, C] product here), which spares the backward pass its logits recompute and product when it
+    /// computes no gradient for the head (LoRA). Costs nothing in correctness either way.
     public func trainingForward(_ batch: TrainingBatch, adapters: LoRAAdapters? = nil,
-                                activations a: TrainingActivations, chunkRows: Int = 256) throws -> [Float] {
+                                activations a: TrainingActivations, chunkRows: Int = 256,
+                                headGradient: Bool = false) throws -> [Float] {
+        try forwardPass(batch, adapters: adapters, activations: a, chunkRows: chunkRows, saving: true,
+                        headGradient: headGradient)
+    }
+
+    /// The forward pass behind `trainingForward` and no-grad scoring. `saving` false keeps one layer's
+    /// activations at a time (each layer overwrites them), enough for log-probs but not for a backward pass.
+    func forwardPass(_ batch: TrainingBatch, adapters: LoRAAdapters?, activations a: TrainingActivations,
+                     chunkRows: Int, saving: Bool, headGradient: Bool) throws -> [Float] {
         let cfg = config
         guard chunkRows >= 1 else { throw LlamaError.invalidRequest("chunkRows must be >= 1") }
         if let adapters, adapters.layers.count != cfg.layerCount {
             throw LlamaError.invalidRequest("adapters have \(adapters.layers.count) layers, the model \(cfg.layerCount)")
         }
         let rank = adapters?.config.rank ?? 0, loraScale = adapters?.config.scale ?? 0
-        a.reserve(config: cfg, batch: batch, chunkRows: min(chunkRows, max(batch.targetCount, 1)), loraRank: rank)
+        let workers = TrainingThreads.workers
+        a.reserve(config: cfg, batch: batch, chunkRows: min(chunkRows, max(batch.targetCount, 1)), loraRank: rank,
+                  saving: saving, workers: workers)
+        a.savedForBackward = saving
+        a.headGradientReady = false
         let n = batch.rowCount
         if n == 0 { return [] }
         let c = cfg.width, qkvw = cfg.qkvWidth, qd = cfg.queryWidth, f = cfg.ffnWidth
@@ -33,35 +49,35 @@ extension LlamaModel {
             // Attention block: x += Wo · attention(rope(q), rope(k), v) of norm(x).
             let residualIn = a.layer(a.residualIn, l, width: c)  // [N, C]
             residualIn.update(from: a.x.pointer, count: n * c)
-            Kernels.rmsNormForward(x: a.x.pointer, gain: w.attentionNorm.pointer, rows: n, width: c,
+            Kernels.parallelRMSNormForward(x: a.x.pointer, gain: w.attentionNorm.pointer, rows: n, width: c,
                                    epsilon: cfg.normEpsilon, out: a.normed.pointer,
                                    rstd: a.layer(a.attentionRstd, l, width: 1))
             let qkv = a.layer(a.qkv, l, width: qkvw)  // [N, QKV]
             Linear.forward(m: n, k: c, n: qkvw, x: a.normed.pointer, w: w.qkv.pointer, y: qkv)
             for t in [LoRATarget.q, .k, .v] { lora(t, x: a.normed.pointer, y: qkv) }
-            Kernels.rope(qkv, rows: n, ld: qkvw, heads: cfg.headCount + cfg.kvHeadCount, headDim: cfg.headDim,
+            Kernels.parallelRope(qkv, rows: n, ld: qkvw, heads: cfg.headCount + cfg.kvHeadCount, headDim: cfg.headDim,
                          cos: a.cos.pointer, sin: a.sin.pointer)
             let attention = a.layer(a.attention, l, width: qd)  // [N, QD]
-            trainingAttentionForward(batch, qkv: qkv, out: attention, scores: a.scores.pointer)
+            trainingAttentionForward(batch, qkv: qkv, out: attention, scores: a.scores.pointer, workers: workers)
             Linear.forward(m: n, k: qd, n: c, x: attention, w: w.attentionOutput.pointer, y: a.x.pointer,
                            accumulate: true)
             lora(.o, x: attention, y: a.x.pointer)
 
             // Feed-forward block: x += Wdown · (silu(Wgate · norm(x)) ⊙ Wup · norm(x)).
             a.layer(a.residualMid, l, width: c).update(from: a.x.pointer, count: n * c)
-            Kernels.rmsNormForward(x: a.x.pointer, gain: w.ffnNorm.pointer, rows: n, width: c,
+            Kernels.parallelRMSNormForward(x: a.x.pointer, gain: w.ffnNorm.pointer, rows: n, width: c,
                                    epsilon: cfg.normEpsilon, out: a.normed.pointer,
                                    rstd: a.layer(a.ffnRstd, l, width: 1))
             let gateUp = a.layer(a.gateUp, l, width: 2 * f)  // [N, 2F]
             Linear.forward(m: n, k: c, n: 2 * f, x: a.normed.pointer, w: w.gateUp.pointer, y: gateUp)
             for t in [LoRATarget.gate, .up] { lora(t, x: a.normed.pointer, y: gateUp) }
-            Kernels.swiGLU(gateUp: gateUp, rows: n, ffnWidth: f, out: a.hidden.pointer)
+            Kernels.parallelSwiGLU(gateUp: gateUp, rows: n, ffnWidth: f, out: a.hidden.pointer)
             Linear.forward(m: n, k: f, n: c, x: a.hidden.pointer, w: w.down.pointer, y: a.x.pointer, accumulate: true)
             lora(.down, x: a.hidden.pointer, y: a.x.pointer)
         }
         a.finalResidual.pointer.update(from: a.x.pointer, count: n * c)
-        Kernels.rmsNormForward(x: a.x.pointer, gain: weights.outputNorm.pointer, rows: n, width: c,
+        Kernels.parallelRMSNormForward(x: a.x.pointer, gain: weights.outputNorm.pointer, rows: n, width: c,
                                epsilon: cfg.normEpsilon, out: a.finalNormed.pointer, rstd: a.finalRstd.pointer)
-        return outputLayerForward(batch, activations: a)
+        return outputLayerForward(batch, activations: a, headGradient: headGradient && saving)
     }
 }

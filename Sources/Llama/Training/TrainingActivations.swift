@@ -16,6 +16,18 @@ public final class TrainingActivations: @unchecked Sendable {
     public private(set) var targets = 0
     public private(set) var chunkRows = 0
     private var loraRank = 0
+    /// Layers the per-layer buffers hold: L after a forward pass that saved for the backward pass, 1 when
+    /// only no-grad passes used them (each layer then overwrites the one slot).
+    private var layerSlots = 0
+    private(set) var workers = 0
+    /// Whether the gradient scratch (the d… buffers) is allocated.
+    private var backwardScratch = false
+    /// Whether the last forward pass saved every layer (a backward pass needs it).
+    var savedForBackward = false
+    /// Whether the last forward pass also computed `headGradient` (see `trainingForward`).
+    var headGradientReady = false
+    /// Query rows per attention block (see `trainingAttentionForward`); scores hold this many rows per worker.
+    static let attentionBlockRows = 64
     /// Target rows per output-layer chunk in the current batch (at most `chunkRows`).
     private(set) var chunk = 0
 
@@ -33,6 +45,8 @@ public final class TrainingActivations: @unchecked Sendable {
     private(set) var loraHidden = FloatBuffer(count: 0)    // X·A per layer and target [L, 7, N, r]
     private(set) var cos = FloatBuffer(count: 0)           // [N, HD/2]
     private(set) var sin = FloatBuffer(count: 0)           // [N, HD/2]
+    /// d log π(target) / d final hidden row of each target, when the forward pass computed it. [targets, C]
+    private(set) var headGradient = FloatBuffer(count: 0)
     /// log Σ exp(logits) of each target row, so the backward pass gets softmax from recomputed logits. [targets]
     var logSumExp: [Double] = []
 
@@ -40,8 +54,8 @@ public final class TrainingActivations: @unchecked Sendable {
     private(set) var x = FloatBuffer(count: 0)             // residual stream / its gradient [N, C]
     private(set) var normed = FloatBuffer(count: 0)        // [N, C]
     private(set) var hidden = FloatBuffer(count: 0)        // SwiGLU output [N, F]
-    private(set) var scores = FloatBuffer(count: 0)        // attention probabilities [T, T]
-    private(set) var dScores = FloatBuffer(count: 0)       // [T, T]
+    private(set) var scores = FloatBuffer(count: 0)        // attention probabilities [workers, block, T]
+    private(set) var dScores = FloatBuffer(count: 0)       // [workers, block, T]
     private(set) var dNormed = FloatBuffer(count: 0)       // [N, C]
     private(set) var dQKV = FloatBuffer(count: 0)          // [N, QKV]
     private(set) var dAttention = FloatBuffer(count: 0)    // [N, QD]
@@ -54,14 +68,20 @@ public final class TrainingActivations: @unchecked Sendable {
     /// An empty set; `reserve` sizes it.
     public init() {}
 
-    /// Grows the buffers for a batch (never shrinks).
-    func reserve(config cfg: LlamaConfig, batch: TrainingBatch, chunkRows r: Int, loraRank: Int) {
+    /// Grows the buffers for a batch (never shrinks). `saving`: the forward pass keeps every layer's
+    /// activations and the gradient scratch exists, as a backward pass needs; otherwise one layer slot
+    /// and no gradient scratch (no-grad scoring touches a fraction of the memory).
+    func reserve(config cfg: LlamaConfig, batch: TrainingBatch, chunkRows r: Int, loraRank: Int, saving: Bool,
+                 workers: Int) {
         let n = batch.rowCount, t = batch.lengths.max() ?? 0
         let l = cfg.layerCount, c = cfg.width, f = cfg.ffnWidth
-        if n > rows || loraRank > self.loraRank {
+        let slots = saving ? l : 1
+        if n > rows || loraRank > self.loraRank || slots > layerSlots || (saving && !backwardScratch) {
             rows = max(n, rows)
             self.loraRank = max(loraRank, self.loraRank)
-            let n = rows
+            layerSlots = max(slots, layerSlots)
+            backwardScratch = backwardScratch || saving
+            let n = rows, l = layerSlots
             residualIn = FloatBuffer(count: l * n * c)
             residualMid = FloatBuffer(count: l * n * c)
             attentionRstd = FloatBuffer(count: l * n)
@@ -78,22 +98,28 @@ public final class TrainingActivations: @unchecked Sendable {
             x = FloatBuffer(count: n * c)
             normed = FloatBuffer(count: n * c)
             hidden = FloatBuffer(count: n * f)
-            dNormed = FloatBuffer(count: n * c)
-            dQKV = FloatBuffer(count: n * cfg.qkvWidth)
-            dAttention = FloatBuffer(count: n * cfg.queryWidth)
-            dHidden = FloatBuffer(count: n * f)
-            dGateUp = FloatBuffer(count: n * 2 * f)
-            dLoRA = FloatBuffer(count: n * self.loraRank)
+            if backwardScratch {
+                dNormed = FloatBuffer(count: n * c)
+                dQKV = FloatBuffer(count: n * cfg.qkvWidth)
+                dAttention = FloatBuffer(count: n * cfg.queryWidth)
+                dHidden = FloatBuffer(count: n * f)
+                dGateUp = FloatBuffer(count: n * 2 * f)
+                dLoRA = FloatBuffer(count: n * self.loraRank)
+            }
         }
-        if t > longest {
-            longest = t
-            scores = FloatBuffer(count: t * t)
-            dScores = FloatBuffer(count: t * t)
+        if t > longest || workers > self.workers || (saving && dScores.count < scores.count) {
+            longest = max(t, longest)
+            self.workers = max(workers, self.workers)
+            scores = FloatBuffer(count: self.workers * Self.attentionBlockRows * longest)
+            dScores = FloatBuffer(count: backwardScratch ? scores.count : 0)
         }
         if r > chunkRows {
             chunkRows = r
             gathered = FloatBuffer(count: r * c)
             logits = FloatBuffer(count: r * cfg.vocabSize)
+        }
+        if saving && batch.targetCount * c > headGradient.count {
+            headGradient = FloatBuffer(count: batch.targetCount * c)
         }
         targets = batch.targetCount
         chunk = r
@@ -101,18 +127,18 @@ public final class TrainingActivations: @unchecked Sendable {
 
     /// Pointer to layer `l`'s slice of a per-layer buffer holding `width` floats per row.
     func layer(_ buffer: FloatBuffer, _ l: Int, width: Int) -> UnsafeMutablePointer<Float> {
-        buffer.pointer + l * rows * width
+        buffer.pointer + (layerSlots == 1 ? 0 : l) * rows * width
     }
 
     /// Layer `l`, target `t`'s saved X·A. [N, r]
     func loraSlice(layer l: Int, target t: LoRATarget) -> UnsafeMutablePointer<Float> {
-        loraHidden.pointer + (l * LoRATarget.allCases.count + t.index) * rows * loraRank
+        loraHidden.pointer + ((layerSlots == 1 ? 0 : l) * LoRATarget.allCases.count + t.index) * rows * loraRank
     }
 
     /// Bytes held: saved activations and scratch, reported so that a batch's memory cost is known.
     public var savedBytes: Int {
         4 * [residualIn, residualMid, attentionRstd, ffnRstd, qkv, attention, gateUp, finalResidual, finalRstd,
-             finalNormed, loraHidden, cos, sin].reduce(0) { $0 + $1.count } + 8 * logSumExp.count
+             finalNormed, loraHidden, cos, sin, headGradient].reduce(0) { $0 + $1.count } + 8 * logSumExp.count
     }
 
     public var scratchBytes: Int {

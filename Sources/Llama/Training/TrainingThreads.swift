@@ -1,0 +1,59 @@
+import Dispatch
+import LinearAlgebra
+import Synchronization
+
+/// Runs the independent pieces of a training pass (attention per sequence and KV head, row ranges of the
+/// element-wise layers) on `BLAS.threadCount` worker threads at once.
+///
+/// Attention's products are small (e.g. 64×256×64): split over OpenBLAS's two threads each call pays a
+/// synchronisation for little work, and the softmax between the calls runs on one core. Giving each worker
+/// whole tasks and OpenBLAS one thread per call keeps both cores busy with no hand-off inside a product.
+/// OpenBLAS's thread count is process-wide, so it is lowered to 1 while any such section runs and restored
+/// when the last one ends (counted, so overlapping sections from different callers cannot leave it at 1);
+/// a product started elsewhere meanwhile only runs on one thread (slower, never wrong).
+enum TrainingThreads {
+    /// Sections running, and the OpenBLAS thread count to restore when none is.
+    private static let singleThreaded = Mutex<(active: Int, saved: Int)>((0, 0))
+
+    /// Workers a pass splits its tasks over.
+    static var workers: Int { max(1, BLAS.threadCount) }
+
+    /// Calls `body(worker)` for every worker in `0..<workers` concurrently (inline when there is one), with
+    /// OpenBLAS single-threaded while they run.
+    static func run(workers: Int, _ body: (Int) -> Void) {
+        if workers <= 1 { return body(0) }
+        singleThreaded.withLock { state in
+            if state.active == 0 {
+                state.saved = BLAS.threadCount
+                BLAS.threadCount = 1
+            }
+            state.active += 1
+        }
+        defer {
+            singleThreaded.withLock { state in
+                state.active -= 1
+                if state.active == 0 { BLAS.threadCount = state.saved }
+            }
+        }
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: workers) { body($0) }
+        }
+    }
+
+    /// Splits `0..<count` rows into at most `workers` contiguous ranges and runs `body(part, range)` on each
+    /// concurrently (`part` < `workers`, for per-part partial sums). For element-wise layers only (no BLAS
+    /// inside); below `minimum` rows it runs inline as part 0.
+    static func rows(_ count: Int, minimum: Int = 64, _ body: (_ part: Int, _ range: Range<Int>) -> Void) {
+        let w = count >= minimum ? workers : 1
+        if w <= 1 { return body(0, 0..<count) }
+        let per = (count + w - 1) / w
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: w) { t in
+                let lo = min(t * per, count), hi = min(lo + per, count)
+                if lo < hi { body(t, lo..<hi) }
+            }
+        }
+    }
+}
