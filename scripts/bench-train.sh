@@ -9,6 +9,8 @@
 #   THREADS      threads for both (default 2)
 #   REPETITIONS  timed repetitions per figure after one warm-up, median reported (default 3)
 #   FIGURES      subset of score,lora,full (default all)
+#   BUILD_PATH   SwiftPM build directory for grao (default .build; another one keeps a test build's
+#                -enable-testing products from being rebuilt)
 #
 # Run on a quiet machine (check `uptime`): the figures are wall-clock rates.
 set -euo pipefail
@@ -18,12 +20,13 @@ THREADS=${THREADS:-2}
 REPETITIONS=${REPETITIONS:-3}
 FIGURES=${FIGURES:-score,lora,full}
 PYTHON=${PYTHON:-tools/fixtures/.venv/bin/python}
+BUILD_PATH=${BUILD_PATH:-.build}
 
-swift build -c release --product grao >&2
+swift build -c release --product grao --build-path "$BUILD_PATH" >&2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "bench-train: load before: $(uptime)" >&2
-.build/release/grao bench-train --model "$MODEL" --threads "$THREADS" --repetitions "$REPETITIONS" --figures "$FIGURES" \
+"$BUILD_PATH/release/grao" bench-train --model "$MODEL" --threads "$THREADS" --repetitions "$REPETITIONS" --figures "$FIGURES" \
     | tee "$tmp/grao.jsonl"
 
 if [ -n "$PYTHON" ] && "$PYTHON" -c "import torch, transformers, gguf, peft" 2>/dev/null; then
