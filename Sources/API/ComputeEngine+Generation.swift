@@ -46,15 +46,7 @@ extension ComputeEngine {
     /// dropping cancelled jobs between steps.
     func decode(_ jobs: [(id: UInt64, requests: [GenerationRequest], continuation: DecodeSession.Continuation)],
                 context: EngineContext) {
-        let prototype: GeneratedSample
-        do {
-            prototype = try Self.prototype(context)
-        } catch {
-            state.withLock { $0.decoding = [] }
-            for job in jobs { job.continuation.resume(throwing: error) }
-            return
-        }
-        let session = DecodeSession(model: context.policy, info: context.info, prototype: prototype)
+        let session = DecodeSession(model: context.policy, info: context.info)
         session.admit(jobs)
         while session.isActive {
             session.step()
@@ -75,17 +67,4 @@ extension ComputeEngine {
             s.cancelledDecoding = []
         }
     }
-
-    /// A `GeneratedSample` to copy results from: `LlamaModel.generate` is the only maker of the type outside the
-    /// Llama module (its memberwise initializer is internal), so one greedy token is generated once per context.
-    /// Every field of the copies is overwritten, so nothing of this sample leaks into results.
-    static func prototype(_ context: EngineContext) throws -> GeneratedSample {
-        if let made = context.extensions[prototypeKey] as? GeneratedSample { return made }
-        let made = try context.model.generate([GenerationRequest(prompt: [0], sampleCount: 1, maxTokens: 1, sampling: .greedy)],
-                                              endOfSequence: [])[0][0]
-        context.extensions[prototypeKey] = made
-        return made
-    }
-
-    static let prototypeKey = "grao.engine.sample-prototype"
 }

@@ -35,7 +35,6 @@ final class DecodeSession {
 
     private let model: LlamaModel
     private let info: ModelInfo
-    private let prototype: GeneratedSample
     private let logitRows = 32
     private let workspace = ForwardWorkspace()
     private var jobs: [UInt64: Job] = [:]
@@ -43,12 +42,9 @@ final class DecodeSession {
     private var probabilities: [Float] = []
     private let logits: FloatBuffer
 
-    /// `prototype`: any `GeneratedSample`; results are copies of it with every field overwritten (Llama's
-    /// memberwise initializer is internal, all four fields are public and mutable; see `ComputeEngine.prototype`).
-    init(model: LlamaModel, info: ModelInfo, prototype: GeneratedSample) {
+    init(model: LlamaModel, info: ModelInfo) {
         self.model = model
         self.info = info
-        self.prototype = prototype
         logits = FloatBuffer(count: logitRows * model.config.vocabSize)
     }
 
@@ -84,7 +80,8 @@ final class DecodeSession {
             let c = model.config.width, v = model.config.vocabSize
             let caches = try requests.map { try model.makeCache(capacity: $0.value.prompt.count) }
             let lastHidden = FloatBuffer(count: requests.count * c)  // [R, C]
-            try prefill(zip(caches, requests).map { BatchEntry(cache: $0, tokens: $1.value.prompt) }, lastHidden: lastHidden)
+            try model.prefill(zip(caches, requests).map { BatchEntry(cache: $0, tokens: $1.value.prompt) },
+                              lastHidden: lastHidden, workspace: workspace)
             var fresh: [Sample] = [], owner: [Int] = []  // owner: index into requests of each fresh sample
             for (r, request) in requests.enumerated() {
                 for g in 0..<request.value.sampleCount {
@@ -152,12 +149,8 @@ final class DecodeSession {
         let visible = sample.finish == .endOfSequence ? Array(sample.tokens.dropLast()) : sample.tokens
         var text = info.tokenizer.text(of: visible)
         if let cut = sample.stopCut { text = String(text[..<cut]) }
-        var result = prototype
-        result.tokens = sample.tokens
-        result.logProbs = sample.logProbs
-        result.text = text
-        result.finishReason = sample.finish ?? .length
-        job.results[sample.request][sample.index] = result
+        job.results[sample.request][sample.index] = GeneratedSample(
+            tokens: sample.tokens, logProbs: sample.logProbs, text: text, finishReason: sample.finish ?? .length)
         job.unfinished -= 1
         if job.unfinished == 0 {
             jobs[sample.job] = nil
@@ -185,33 +178,6 @@ final class DecodeSession {
                                                 + "exceed the context length \(model.config.contextLength)")
             }
             if request.stop.contains(where: \.isEmpty) { throw LlamaError.invalidRequest("\(context): empty stop string") }
-        }
-    }
-
-    /// Feeds prompts in passes of at most `chunk` tokens (attention scratch stays bounded) and keeps each
-    /// entry's last hidden row in `lastHidden` [entries, C].
-    private func prefill(_ entries: [BatchEntry], lastHidden: FloatBuffer, chunk: Int = 1024) throws {
-        let c = model.config.width
-        var offsets = [Int](repeating: 0, count: entries.count)
-        while true {
-            var batch: [BatchEntry] = [], owners: [Int] = []
-            var budget = chunk
-            for (i, entry) in entries.enumerated() where offsets[i] < entry.tokens.count && budget > 0 {
-                let take = min(budget, entry.tokens.count - offsets[i])
-                batch.append(BatchEntry(cache: entry.cache, tokens: Array(entry.tokens[offsets[i]..<offsets[i] + take])))
-                owners.append(i)
-                budget -= take
-            }
-            if batch.isEmpty { return }
-            let hidden = try model.forward(batch, workspace: workspace)
-            var row = 0
-            for (b, i) in owners.enumerated() {
-                offsets[i] += batch[b].tokens.count
-                row += batch[b].tokens.count
-                if offsets[i] == entries[i].tokens.count {
-                    (lastHidden.pointer + i * c).update(from: hidden.pointer + (row - 1) * c, count: c)
-                }
-            }
         }
     }
 

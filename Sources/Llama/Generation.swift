@@ -53,4 +53,12 @@ public struct GeneratedSample: Sendable, Equatable {
     public var text: String
     /// Why generation ended.
     public var finishReason: FinishReason
+
+    /// A sample assembled outside `generate` (the API's continuous-batching decoder makes its own).
+    public init(tokens: [Int], logProbs: [Float], text: String, finishReason: FinishReason) {
+        self.tokens = tokens
+        self.logProbs = logProbs
+        self.text = text
+        self.finishReason = finishReason
+    }
 }

@@ -101,8 +101,9 @@ extension LlamaModel {
     }
 
     /// Feeds prompts (in passes of at most `chunk` tokens, so attention scratch stays bounded) and
-    /// copies each entry's last hidden row into `lastHidden` [entries, C].
-    func prefill(_ entries: [BatchEntry], lastHidden: FloatBuffer, workspace: ForwardWorkspace,
+    /// copies each entry's last hidden row into `lastHidden` [entries, C]. Public for decoders that keep their
+    /// own batch (the API's continuous batching).
+    public func prefill(_ entries: [BatchEntry], lastHidden: FloatBuffer, workspace: ForwardWorkspace,
                  chunk: Int = 1024) throws {
         let c = config.width
         var offsets = [Int](repeating: 0, count: entries.count)  // tokens already fed per entry
