@@ -51,11 +51,12 @@ extension APIServer {
         }
     }
 
-    /// Runs requests on the engine and records the token counters. Every generating route goes through here.
-    public func generate(_ requests: [GenerationRequest]) async throws -> [[GeneratedSample]] {
+    /// Runs requests on the engine and records the token counters. Every generating route goes through here
+    /// (streaming ones with an `observer`, see `ComputeEngine.generate`).
+    public func generate(_ requests: [GenerationRequest], observer: GenerationObserver? = nil) async throws -> [[GeneratedSample]] {
         let groups: [[GeneratedSample]]
         do {
-            groups = try await engine.generate(requests)
+            groups = try await engine.generate(requests, observer: observer)
         } catch let error as LlamaError {
             // Requests are validated before they reach the model; what it still refuses is the client's.
             switch error {

@@ -3,15 +3,16 @@ import HTTP
 import Llama
 
 /// OpenAI-compatible `POST /v1/chat/completions` and `POST /v1/completions`, shaped so the `openai` Python
-/// client (and any OpenAI-style judge caller, grao's own included) works unchanged. Differences, each answered
-/// with a 400 naming the field rather than silently ignored: no streaming, no tools or response formats, no
-/// penalties or logit bias, and log-probs of the sampled tokens only (no top alternatives).
+/// client (and any OpenAI-style judge caller, grao's own included) works unchanged, streamed (`stream: true`,
+/// Server-Sent Events, `APIServer+OpenAIStream.swift`) or not. Differences, each answered with a 400 naming the
+/// field rather than silently ignored: no tools or response formats, no penalties or logit bias, and log-probs of
+/// the sampled tokens only (no top alternatives).
 extension APIServer {
     func registerOpenAIRoutes(_ routes: inout APIRoutes) {
         routes.add(.POST, "/v1/chat/completions") { [self] request in
             let info = try requireModel()
             let body = try JSONObjectReader.parse(request.body)
-            try Self.readOpenAICommon(body)
+            let streaming = try Self.readOpenAICommon(body)
             guard let list = try body.optionalArray("messages", maxCount: 1024) else {
                 throw body.invalid("messages", code: "missing_field", "is required")
             }
@@ -31,6 +32,12 @@ extension APIServer {
             try body.finish()
             let requests = try options.requests(for: [prompt], contextLength: info.config.contextLength,
                                                 limits: configuration.limits, maxTokensField: tokensField)
+            if let streaming {
+                return try await streamOpenAI(requests, info: info, format: .init(
+                    chat: true, id: "chatcmpl-\(request.id)", created: Int(Date().timeIntervalSince1970), model: info.name,
+                    fingerprint: "grao-seed-\(options.seed)", logprobs: logprobs, includeUsage: streaming.includeUsage,
+                    promptTokens: prompt.tokens.count))
+            }
             let samples = try await generate(requests)[0]
             let choices: [[String: Any]] = samples.enumerated().map { index, sample in
                 [
@@ -51,7 +58,7 @@ extension APIServer {
         routes.add(.POST, "/v1/completions") { [self] request in
             let info = try requireModel()
             let body = try JSONObjectReader.parse(request.body)
-            try Self.readOpenAICommon(body)
+            let streaming = try Self.readOpenAICommon(body)
             var prompts: [PromptInput]
             switch body.raw("prompt") {
             case let text as String:
@@ -86,6 +93,13 @@ extension APIServer {
             }
             try body.finish()
             let requests = try options.requests(for: prompts, contextLength: info.config.contextLength, limits: configuration.limits)
+            let promptTokens = prompts.reduce(0) { $0 + $1.tokens.count }
+            if let streaming {
+                return try await streamOpenAI(requests, info: info, format: .init(
+                    chat: false, id: "cmpl-\(request.id)", created: Int(Date().timeIntervalSince1970), model: info.name,
+                    fingerprint: "grao-seed-\(options.seed)", logprobs: logprobs != nil, includeUsage: streaming.includeUsage,
+                    promptTokens: promptTokens))
+            }
             let groups = try await generate(requests)
             var choices: [[String: Any]] = []
             for samples in groups {
@@ -96,7 +110,6 @@ extension APIServer {
                     ])
                 }
             }
-            let promptTokens = prompts.reduce(0) { $0 + $1.tokens.count }
             let completion = groups.reduce(0) { $0 + $1.reduce(0) { $0 + $1.tokens.count } }
             return try JSONResponse.make([
                 "id": "cmpl-\(request.id)", "object": "text_completion", "created": Int(Date().timeIntervalSince1970),
@@ -106,14 +119,25 @@ extension APIServer {
         }
     }
 
+    /// What `stream` and `stream_options` asked for.
+    struct StreamRequest {
+        /// `stream_options.include_usage`: end with a chunk carrying the token counts.
+        var includeUsage: Bool
+    }
+
     /// Fields both OpenAI routes share that grao reads but does not act on, or refuses when set to what it
-    /// cannot do. `model` is required by the OpenAI protocol and accepted whatever it names: this server has one.
-    static func readOpenAICommon(_ body: JSONObjectReader) throws(HTTPError) {
+    /// cannot do; returns the streaming request (nil: answer with one JSON body). `model` is required by the
+    /// OpenAI protocol and accepted whatever it names: this server has one.
+    static func readOpenAICommon(_ body: JSONObjectReader) throws(HTTPError) -> StreamRequest? {
         _ = try body.optionalString("model")
         _ = try body.optionalString("user")
-        body.ignore("metadata", "store", "service_tier", "stream_options")
-        if try body.optionalBool("stream") == true {
-            throw body.invalid("stream", "is not supported: grao answers with the whole completion")
+        body.ignore("metadata", "store", "service_tier")
+        let stream = try body.optionalBool("stream") ?? false
+        var includeUsage = false
+        if let options = try body.optionalObject("stream_options") {
+            guard stream else { throw body.invalid("stream_options", "is only allowed with 'stream': true") }
+            includeUsage = try options.optionalBool("include_usage") ?? false
+            try options.finish()
         }
         for key in ["frequency_penalty", "presence_penalty"] {
             if let value = try body.optionalDouble(key, in: -2...2), value != 0 { throw body.invalid(key, "is not supported (only 0)") }
@@ -124,6 +148,7 @@ extension APIServer {
         for key in ["tools", "tool_choice", "functions", "function_call", "response_format", "parallel_tool_calls"] where body.has(key) {
             throw body.invalid(key, "is not supported")
         }
+        return stream ? StreamRequest(includeUsage: includeUsage) : nil
     }
 
     /// OpenAI has no separate "eos": both an end-of-turn token and a stop string are `stop`.
@@ -134,11 +159,14 @@ extension APIServer {
     /// Chat log-probs: one entry per generated token (the end-of-turn token included, as it was sampled), with
     /// its text, UTF-8 bytes and log-prob; `top_logprobs` is empty (alternatives are not computed).
     static func tokenLogprobs(_ sample: GeneratedSample, info: ModelInfo) -> [[String: Any]] {
-        zip(sample.tokens, sample.logProbs).map { token, logprob in
-            let bytes = info.tokenizer.decodeBytes([token])
-            return ["token": String(decoding: bytes, as: UTF8.self), "logprob": JSONResponse.number(logprob),
-                    "bytes": bytes.map(Int.init), "top_logprobs": [] as [Any]]
-        }
+        zip(sample.tokens, sample.logProbs).map { tokenLogprob($0, $1, info: info) }
+    }
+
+    /// One chat log-prob entry.
+    static func tokenLogprob(_ token: Int, _ logprob: Float, info: ModelInfo) -> [String: Any] {
+        let bytes = info.tokenizer.decodeBytes([token])
+        return ["token": String(decoding: bytes, as: UTF8.self), "logprob": JSONResponse.number(logprob),
+                "bytes": bytes.map(Int.init), "top_logprobs": [] as [Any]]
     }
 
     /// Legacy completions log-probs: parallel arrays of token texts, log-probs and character offsets.

@@ -7,8 +7,9 @@ extension APIServer {
     static let maxScoreItems = 4096
 
     /// `POST /v1/score`: `{"items": [{"prompt", "completion", "reference"?, "metadata"?}], "reward": name | spec}`
-    /// -> one result per item, in order: `{"score", "components"}` or `{"failure": {"kind", "reason"}}`. Scoring
-    /// never touches the model, so it does not wait for the engine.
+    /// -> one result per item, in order: `{"score", "components"}` or `{"failure": {"kind", "reason"}}`. Rule
+    /// rewards and remote judges never touch the model and do not wait for the engine; a `model_judge` reads
+    /// likelihoods in engine jobs (`EngineLikelihoodScorer`), in turn with everything else the engine runs.
     func registerScoreRoutes(_ routes: inout APIRoutes) {
         routes.add(.POST, "/v1/score") { [self] request in
             let body = try JSONObjectReader.parse(request.body)

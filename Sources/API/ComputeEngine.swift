@@ -50,19 +50,19 @@ public final class ComputeEngine: Sendable {
         /// Arbitrary work; `body` runs it and resumes its caller, `fail` resumes the caller with an error.
         case work(id: UInt64, body: @Sendable (EngineContext) -> Void, fail: @Sendable (any Error) -> Void)
         /// Groups to generate for one caller.
-        case generate(id: UInt64, requests: [GenerationRequest],
-                      continuation: CheckedContinuation<[[GeneratedSample]], any Error>)
+        case generate(GenerationJob)
 
         var id: UInt64 {
             switch self {
-            case .work(let id, _, _), .generate(let id, _, _): return id
+            case .work(let id, _, _): return id
+            case .generate(let job): return job.id
             }
         }
 
         func fail(_ error: any Error) {
             switch self {
             case .work(_, _, let fail): fail(error)
-            case .generate(_, _, let continuation): continuation.resume(throwing: error)
+            case .generate(let job): job.continuation.resume(throwing: error)
             }
         }
     }
@@ -227,7 +227,7 @@ public final class ComputeEngine: Sendable {
             while let batch = takeNext() {
                 switch batch {
                 case .work(let body):
-                    body(context)
+                    Self.currentJob.withValue(JobScope(engine: self, context: context)) { body(context) }
                 case .generate(let jobs):
                     decode(jobs, context: context)
                 }
@@ -251,7 +251,7 @@ public final class ComputeEngine: Sendable {
 
     enum Batch {
         case work(@Sendable (EngineContext) -> Void)
-        case generate([(id: UInt64, requests: [GenerationRequest], continuation: DecodeSession.Continuation)])
+        case generate([GenerationJob])
     }
 
     /// Pops the head job; a generation job takes the generation jobs right behind it along (up to the sample
@@ -263,9 +263,9 @@ public final class ComputeEngine: Sendable {
             switch s.queue.removeFirst() {
             case .work(_, let body, _):
                 return .work(body)
-            case .generate(let id, let requests, let continuation):
-                var jobs: [(id: UInt64, requests: [GenerationRequest], continuation: DecodeSession.Continuation)] = [(id, requests, continuation)]
-                jobs += takeJoiners(&s, samples: Self.samples(requests), positions: Self.positions(requests))
+            case .generate(let job):
+                var jobs = [job]
+                jobs += takeJoiners(&s, samples: Self.samples(job.requests), positions: Self.positions(job.requests))
                 s.decoding = Set(jobs.map(\.id))
                 return .generate(jobs)
             }

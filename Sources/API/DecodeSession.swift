@@ -9,6 +9,7 @@ import Llama
 /// The numbers are the same as `generate`'s: per sample a random stream (seed, g), the token sampled from the
 /// request's parameters, its log-prob under the model (temperature 1), EOS, stop strings and max tokens ending
 /// it. Jobs admitted together produce exactly `generate`'s samples for the same requests (a test pins it).
+/// A job's observer (streaming routes) is told of each token when it is drawn and of each sample when it ends.
 /// Engine-thread only.
 final class DecodeSession {
     typealias Continuation = CheckedContinuation<[[GeneratedSample]], any Error>
@@ -17,6 +18,7 @@ final class DecodeSession {
         let id: UInt64
         let requests: [GenerationRequest]
         let continuation: Continuation
+        let observer: GenerationObserver?
         var results: [[GeneratedSample?]]
         var unfinished: Int
     }
@@ -61,12 +63,12 @@ final class DecodeSession {
 
     /// Prefills the jobs' prompts (one batched pass, in chunks), draws every sample's first token, and adds the
     /// unfinished samples to the decode batch. A job the model refuses fails alone.
-    func admit(_ incoming: [(id: UInt64, requests: [GenerationRequest], continuation: Continuation)]) {
+    func admit(_ incoming: [GenerationJob]) {
         var accepted: [(id: UInt64, requests: [GenerationRequest])] = []
         for job in incoming {
             do {
                 try validate(job.requests)
-                jobs[job.id] = Job(id: job.id, requests: job.requests, continuation: job.continuation,
+                jobs[job.id] = Job(id: job.id, requests: job.requests, continuation: job.continuation, observer: job.observer,
                                    results: job.requests.map { [GeneratedSample?](repeating: nil, count: $0.sampleCount) },
                                    unfinished: job.requests.reduce(0) { $0 + $1.sampleCount })
                 accepted.append((job.id, job.requests))
@@ -149,8 +151,10 @@ final class DecodeSession {
         let visible = sample.finish == .endOfSequence ? Array(sample.tokens.dropLast()) : sample.tokens
         var text = info.tokenizer.text(of: visible)
         if let cut = sample.stopCut { text = String(text[..<cut]) }
-        job.results[sample.request][sample.index] = GeneratedSample(
-            tokens: sample.tokens, logProbs: sample.logProbs, text: text, finishReason: sample.finish ?? .length)
+        let generated = GeneratedSample(tokens: sample.tokens, logProbs: sample.logProbs, text: text,
+                                        finishReason: sample.finish ?? .length)
+        job.results[sample.request][sample.index] = generated
+        job.observer?(.finished(request: sample.request, sample: sample.index, generated))
         job.unfinished -= 1
         if job.unfinished == 0 {
             jobs[sample.job] = nil
@@ -186,8 +190,10 @@ final class DecodeSession {
         let v = model.config.vocabSize
         let token = Sampler.sample(logits: logits, count: v, parameters: request.sampling, random: &sample.random,
                                    probabilities: &probabilities)
+        let logProb = Float(Double(logits[token]) - Kernels.logSumExp(logits, count: v))
         sample.tokens.append(token)
-        sample.logProbs.append(Float(Double(logits[token]) - Kernels.logSumExp(logits, count: v)))
+        sample.logProbs.append(logProb)
+        jobs[sample.job]?.observer?(.token(request: sample.request, sample: sample.index, token: token, logProb: logProb))
         if info.endOfSequence.contains(token) {
             sample.finish = .endOfSequence
         } else if !request.stop.isEmpty {

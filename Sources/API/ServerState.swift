@@ -14,12 +14,18 @@ public final class ServerState: Sendable {
         /// Most server-side groups held, and seconds each stays retrievable.
         public var groupCapacity: Int
         public var groupMaxAge: Double
+        /// The model's likelihoods for `model_judge` rewards (`EngineLikelihoodScorer` over the server's engine);
+        /// nil refuses such specs.
+        public var likelihoodScorer: (any CompletionLikelihoodScorer)?
 
-        /// Defaults: any judge host, 1,024 groups for an hour (at most 64 samples × 1,024 tokens each: bounded memory).
-        public init(allowedJudgeHosts: [String]? = nil, groupCapacity: Int = 1024, groupMaxAge: Double = 3600) {
+        /// Defaults: any judge host, 1,024 groups for an hour (at most 64 samples × 1,024 tokens each: bounded
+        /// memory), no model judge.
+        public init(allowedJudgeHosts: [String]? = nil, groupCapacity: Int = 1024, groupMaxAge: Double = 3600,
+                    likelihoodScorer: (any CompletionLikelihoodScorer)? = nil) {
             self.allowedJudgeHosts = allowedJudgeHosts
             self.groupCapacity = groupCapacity
             self.groupMaxAge = groupMaxAge
+            self.likelihoodScorer = likelihoodScorer
         }
     }
 
@@ -38,7 +44,8 @@ public final class ServerState: Sendable {
     public init(dataDirectory: String, options: Options = Options(), logger: Logger) throws {
         self.dataDirectory = dataDirectory
         rewards = try RewardRegistry(directory: (dataDirectory as NSString).appendingPathComponent("rewards"),
-                                     context: RewardContext(logger: logger), allowedJudgeHosts: options.allowedJudgeHosts)
+                                     context: RewardContext(logger: logger, likelihoodScorer: options.likelihoodScorer),
+                                     allowedJudgeHosts: options.allowedJudgeHosts)
         groups = GroupStore(capacity: options.groupCapacity, maxAge: options.groupMaxAge)
         checkpoints = try CheckpointCatalog(directory: (dataDirectory as NSString).appendingPathComponent("checkpoints"))
         runs = try RunRegistry(dataDirectory: dataDirectory)

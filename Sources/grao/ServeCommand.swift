@@ -139,7 +139,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let state: ServerState
         do {
-            state = try ServerState(dataDirectory: data, options: .init(allowedJudgeHosts: allowJudgeHosts.isEmpty ? nil : allowJudgeHosts),
+            state = try ServerState(dataDirectory: data, options: .init(allowedJudgeHosts: allowJudgeHosts.isEmpty ? nil : allowJudgeHosts,
+                                                   likelihoodScorer: EngineLikelihoodScorer(engine: engine)),
                                     logger: logger)
         } catch { throw ValidationError("data directory '\(data)': \(error)") }
         let api = APIServer(configuration: .init(apiKey: key, dataDirectory: data,

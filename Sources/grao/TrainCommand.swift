@@ -1,4 +1,5 @@
 import Alignment
+import API
 import ArgumentParser
 import Foundation
 import LinearAlgebra

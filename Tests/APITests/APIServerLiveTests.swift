@@ -145,10 +145,10 @@ import Testing
                 #expect(texts.map { $0["index"] as? Int } == [0, 1, 2, 3])
                 #expect((texts[0]["logprobs"] as? [String: Any])?["token_logprobs"] is [Double])
 
-                let streaming = try Wire.request(port, "POST", "/v1/chat/completions",
-                                                 body: #"{"model": "m", "messages": [{"role": "user", "content": "x"}], "stream": true}"#)
-                #expect(streaming.status == 400)
-                #expect(streaming.errorMessage?.hasPrefix("field 'stream' is not supported") == true)
+                let streamOptions = try Wire.request(port, "POST", "/v1/chat/completions",
+                                                     body: #"{"model": "m", "messages": [{"role": "user", "content": "x"}], "stream_options": {"include_usage": true}}"#)
+                #expect(streamOptions.status == 400)
+                #expect(streamOptions.errorMessage == "field 'stream_options' is only allowed with 'stream': true")
             }
         }
     }

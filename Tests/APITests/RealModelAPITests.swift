@@ -70,6 +70,64 @@ struct RealModelAPITests {
             #expect(texts.count == 2 && texts[0] == texts[1] && texts[0].contains("Paris"), "\(texts)")
         }
     }
+
+    /// Streamed answers on the real model equal the whole ones: greedy chat, a seeded group of two, and a stop
+    /// string taken from the middle of the greedy text (the stream holds back what could start it).
+    @Test func streamedAnswersEqualTheWholeOnes() async throws {
+        let api = try Self.api()
+        try await withLiveAPI(api) { port in
+            #expect(await eventually(seconds: 120) { api.engine.status == .ready })
+            let chat = #"{"messages": [{"role": "user", "content": "What is the capital of France? Answer in one sentence."}], "max_tokens": 24"#
+            for options in [#", "temperature": 0"#, #", "temperature": 0.8, "n": 2, "seed": 11"#] {
+                let (whole, streamed) = try await onThread { () throws in
+                    (try Wire.request(port, "POST", "/v1/chat/completions", body: chat + options + "}"),
+                     try Wire.streamed(port, "POST", "/v1/chat/completions", body: chat + options + #", "stream": true}"#))
+                }
+                let choices = try #require(whole.json["choices"] as? [[String: Any]])
+                let answer = try StreamedAnswer(streamed)
+                #expect(answer.done)
+                #expect(answer.texts == Dictionary(uniqueKeysWithValues: choices.map { ($0["index"] as! Int, OpenAIStreamLiveTests.content($0)) }))
+                #expect(answer.chunks.count > 2 * choices.count + 2, "a chunk per token")
+                print("streamed chat \(options): \(answer.texts)")
+            }
+            let greedy = try await onThread { try Wire.request(port, "POST", "/v1/chat/completions", body: chat + #", "temperature": 0}"#) }
+            let text = OpenAIStreamLiveTests.content(try #require((greedy.json["choices"] as? [[String: Any]])?.first))
+            let middle = text.index(text.startIndex, offsetBy: text.count / 2)
+            let stop = String(text[middle...].prefix(4))
+            let stopJSON = String(decoding: try JSONSerialization.data(withJSONObject: [stop]), as: UTF8.self)
+            let (whole, streamed) = try await onThread { () throws in
+                (try Wire.request(port, "POST", "/v1/chat/completions", body: chat + #", "temperature": 0, "stop": \#(stopJSON)}"#),
+                 try Wire.streamed(port, "POST", "/v1/chat/completions", body: chat + #", "temperature": 0, "stream": true, "stop": \#(stopJSON)}"#))
+            }
+            let cut = try #require((whole.json["choices"] as? [[String: Any]])?.first)
+            let answer = try StreamedAnswer(streamed)
+            #expect(answer.texts == [0: OpenAIStreamLiveTests.content(cut)] && answer.finishes == [0: "stop"], "\(answer.texts) stop \(stop)")
+        }
+    }
+
+    /// A client that leaves in the middle of a stream has its sample dropped from the decode at the next step
+    /// (the engine counts it as dropped while decoding), and the engine is free again for the next request.
+    @Test func aClientLeavingMidStreamCancelsItsDecoding() async throws {
+        let api = try Self.api()
+        try await withLiveAPI(api) { port in
+            #expect(await eventually(seconds: 120) { api.engine.status == .ready })
+            let before = api.engine.counters.dropped
+            let (stillDecoding, received) = try await onThread { () throws -> (Bool, String) in
+                let socket = try Wire.connect(port)
+                defer { socket.close() }
+                try Wire.send(socket, method: "POST", path: "/v1/completions",
+                              body: #"{"prompt": "1, 2, 3, 4, 5,", "max_tokens": 400, "temperature": 0, "stream": true}"#)
+                let bytes = try Wire.read(socket, untilCount: 3, of: "data: ")
+                // 3 tokens of 400 are out; the decode (tens of milliseconds a token) is still going.
+                return (api.engine.counters.running, String(decoding: bytes, as: UTF8.self))
+            }
+            #expect(received.contains("text_completion"), "\(received)")
+            #expect(stillDecoding)
+            #expect(await eventually(seconds: 60) { api.engine.counters.dropped == before + 1 && !api.engine.counters.running })
+            let next = try await onThread { try Wire.request(port, "POST", "/v1/completions", body: #"{"prompt": "Hi", "max_tokens": 2}"#) }
+            #expect(next.status == 200)
+        }
+    }
 }
 
 /// Where the real model sits in the package (models/ is a symlink or the fetched file).

@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 @testable import Rewards
 
-/// A stand-in for the model (the real one is tested in GraoCLITests/ModelLikelihoodScorerTests): log-likelihoods
+/// A stand-in for the model (the real one is tested in APITests/ModelLikelihoodScorerTests): log-likelihoods
 /// come from a function of the query; every call is recorded.
 final class FakeScorer: CompletionLikelihoodScorer {
     struct Failure: Error, CustomStringConvertible { var description: String { "context too long" } }

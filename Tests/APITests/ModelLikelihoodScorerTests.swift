@@ -1,10 +1,10 @@
-import ArgumentParser
+import API
 import Foundation
+import GGUF
 import Llama
 import Rewards
 import Testing
 import Tokenization
-@testable import grao
 
 /// The default rubric filled in for one item, as the judge sends it.
 enum JudgePromptExample {
@@ -18,18 +18,14 @@ enum JudgePromptExample {
 /// model's taste: the scorer agrees with the Llama module's teacher-forced log-probabilities, verdicts are
 /// deterministic and in {-1, 0, +1} with consistent components. They do not assert that a 135M model judges well.
 @Suite(.serialized) struct ModelLikelihoodScorerTests {
-    static let path: String = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-    }()
+    static let path = RealModelFile.path
     static let present = FileManager.default.fileExists(atPath: path)
 
     /// Loaded once for the suite (about 0.5 GB of f32 weights).
     static let scorer: ModelLikelihoodScorer? = {
-        guard present, let options = try? ModelOptions.parse(["--model", path]),
-              let loaded = try? options.loadModel() else { return nil }
-        return try? ModelLikelihoodScorer(loaded: loaded)
+        guard present, let file = try? GGUFFile(path: path), let model = try? LlamaModel(gguf: file),
+              let tokenizer = try? BPETokenizer(gguf: file), let template = try? ChatTemplate(gguf: file) else { return nil }
+        return ModelLikelihoodScorer(model: model, tokenizer: tokenizer, template: template)
     }()
 
     static let cases: [(name: String, item: RewardItem)] = [
@@ -111,31 +107,5 @@ enum JudgePromptExample {
         let rubric = JudgePromptExample.text
         let whole = scorer.template.render([ChatMessage(role: "user", content: rubric)], addGenerationPrompt: true)
         #expect(scorer.promptTokens(rubric) == scorer.tokenizer.encode(whole, parseSpecial: true))
-    }
-
-    @Test(.enabled(if: present, "needs models/SmolLM2-135M-Instruct.Q4_1.gguf"))
-    func graoScoreRunsAModelJudgeSpec() async throws {
-        let command = try ScoreCommand.parse([
-            "--reward", #"{"type": "model_judge", "identical_is_tie": false}"#, "--model", Self.path,
-            "--prompt", "What is 2+2?", "--completion", "7", "--reference", "4",
-        ])
-        let (json, scored) = try await command.evaluate()
-        #expect(scored)
-        #expect(json.contains(#""logp_better":"#) && json.contains(#""reward":"model_judge""#))
-        print("grao score model_judge 7 vs 4: \(json)")
-    }
-
-    @Test func theModelIsLoadedOnlyWhenTheSpecNeedsIt() async throws {
-        let rule = try ScoreCommand.parse(["--reward", #"{"type": "numeric_match"}"#, "--model", "/nonexistent.gguf",
-                                           "--prompt", "p", "--completion", "4", "--reference", "4"])
-        #expect(try await rule.evaluate().1)
-        let judge = try ScoreCommand.parse(["--reward", #"{"type": "model_judge"}"#, "--model", "/nonexistent.gguf",
-                                            "--prompt", "p", "--completion", "4", "--reference", "4"])
-        do {
-            _ = try await judge.evaluate()
-            Issue.record("expected an error")
-        } catch let e as ValidationError {
-            #expect(e.message.contains("/nonexistent.gguf") && e.message.contains("not found"))
-        }
     }
 }

@@ -12,42 +12,54 @@ import Tokenization
 ///
 /// A judge asks several continuations (the three verdicts) after the same long rubric, so each distinct prompt is
 /// run through the model once and the continuations continue from forks of its KV cache: about a third of the
-/// work of scoring every pair from scratch. Wire it with `RewardContext(likelihoodScorer:)`.
-final class ModelLikelihoodScorer: CompletionLikelihoodScorer {
+/// work of scoring every pair from scratch.
+///
+/// Two ways to run it. Standalone (`grao score`, `grao train`: nothing else uses the model at the same time), wire
+/// it with `RewardContext(likelihoodScorer:)` and `logLikelihoods` runs the work on the scorer's own serial queue.
+/// In the server the compute engine owns the model: there `EngineLikelihoodScorer` is the context's scorer and
+/// calls `logLikelihoodsNow` inside engine jobs, on a scorer the engine context keeps.
+public final class ModelLikelihoodScorer: CompletionLikelihoodScorer {
     /// Why a batch could not be scored.
-    struct ScorerError: Error, CustomStringConvertible {
-        let description: String
+    public struct ScorerError: Error, CustomStringConvertible {
+        /// What went wrong, naming the query.
+        public let description: String
+
+        /// An error with its message.
+        public init(description: String) { self.description = description }
     }
 
     /// Work done so far, for benchmarks and metrics.
-    struct Statistics: Sendable, Equatable {
+    public struct Statistics: Sendable, Equatable {
         /// `logLikelihoods` calls.
-        var calls = 0
+        public var calls = 0
         /// Queries scored.
-        var queries = 0
+        public var queries = 0
         /// Tokens run through the model: distinct prompts once each, plus continuation tokens but the last.
-        var fedTokens = 0
+        public var fedTokens = 0
         /// Rows given to the LM head (one per continuation token).
-        var headRows = 0
+        public var headRows = 0
     }
 
-    let model: LlamaModel
-    let tokenizer: BPETokenizer
-    let template: ChatTemplate
+    /// The model whose likelihoods are read (never changed by the scorer).
+    public let model: LlamaModel
+    /// Its tokenizer.
+    public let tokenizer: BPETokenizer
+    /// Its chat template, which frames each query's prompt as a user message.
+    public let template: ChatTemplate
     /// The template's tokens before and after a user message's text (system message, headers, generation prompt).
     let messagePrefix: [Int], messageSuffix: [Int]
     /// Prompt tokens per forward pass (a longer single prompt gets a pass of its own); bounds the KV caches and
     /// activations held at once.
-    let maxBatchTokens: Int
+    public let maxBatchTokens: Int
     /// The async entry point runs the (blocking, compute-bound) work here, off Swift's cooperative threads.
     private let queue = DispatchQueue(label: "grao.model-likelihood-scorer")
     private let counters = Mutex(Statistics())
 
     /// Work done so far.
-    var statistics: Statistics { counters.withLock { $0 } }
+    public var statistics: Statistics { counters.withLock { $0 } }
 
     /// A scorer over a model, its tokenizer and its chat template.
-    init(model: LlamaModel, tokenizer: BPETokenizer, template: ChatTemplate, maxBatchTokens: Int = 2048) {
+    public init(model: LlamaModel, tokenizer: BPETokenizer, template: ChatTemplate, maxBatchTokens: Int = 2048) {
         self.model = model
         self.tokenizer = tokenizer
         self.template = template
@@ -61,15 +73,9 @@ final class ModelLikelihoodScorer: CompletionLikelihoodScorer {
         messageSuffix = tokenizer.encode(String(rendered[cut.upperBound...]), parseSpecial: true, addSpecialTokens: false)
     }
 
-    /// A scorer over what `ModelOptions.loadModel()` loaded, with the file's chat template.
-    convenience init(loaded: LoadedModel) throws {
-        let template: ChatTemplate
-        do { template = try ChatTemplate(gguf: loaded.file) } catch { throw ScorerError(description: "chat template: \(error)") }
-        self.init(model: loaded.model, tokenizer: loaded.tokenizer, template: template)
-    }
-
-    /// `logLikelihoodsNow` on the scorer's own queue, so the caller's concurrency thread is not blocked.
-    func logLikelihoods(_ queries: [LikelihoodQuery]) async throws -> [Double] {
+    /// `logLikelihoodsNow` on the scorer's own queue, so the caller's concurrency thread is not blocked. Only
+    /// for a model nothing else runs at the same time (see the type's note).
+    public func logLikelihoods(_ queries: [LikelihoodQuery]) async throws -> [Double] {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { continuation.resume(with: Result { try self.logLikelihoodsNow(queries) }) }
         }
@@ -78,17 +84,17 @@ final class ModelLikelihoodScorer: CompletionLikelihoodScorer {
     /// Token ids of a prompt: the chat template around one user message, then the assistant header. The message
     /// text is encoded on its own without parsing control tokens, so a completion that writes `<|im_end|>` cannot
     /// close the judge's message early.
-    func promptTokens(_ text: String) -> [Int] {
+    public func promptTokens(_ text: String) -> [Int] {
         messagePrefix + tokenizer.encode(text, parseSpecial: false, addSpecialTokens: false) + messageSuffix
     }
 
     /// Token ids of a continuation: plain text, no control tokens.
-    func continuationTokens(_ text: String) -> [Int] {
+    public func continuationTokens(_ text: String) -> [Int] {
         tokenizer.encode(text, parseSpecial: false, addSpecialTokens: false)
     }
 
-    /// The scoring itself, blocking the calling thread.
-    func logLikelihoodsNow(_ queries: [LikelihoodQuery]) throws -> [Double] {
+    /// The scoring itself, blocking the calling thread (which must be the only one using the model meanwhile).
+    public func logLikelihoodsNow(_ queries: [LikelihoodQuery]) throws -> [Double] {
         // Distinct prompts in order of first use, and the queries that continue each.
         var promptIndex: [String: Int] = [:]
         var prompts: [[Int]] = []
