@@ -12,7 +12,7 @@ extension BenchAPICommand {
 
     /// The reward: a built-in rule (the reference appears in the answer, ignoring case), so the figure is the API's
     /// own work (JSON, tokenizing, scoring, advantages, storing, sockets) and not a judge's latency.
-    static let groupReward: [String: Any] = ["type": "string_check", "operation": "ilike"]
+    static var groupReward: [String: Any] { ["type": "string_check", "operation": "ilike"] }
 
     /// `api_groups_overhead`: `POST /v1/groups` for P prompts × G samples (generate + score + advantages + store)
     /// against the engine generating the same groups in the same process (`engine.generate` with the route's token

@@ -17,17 +17,24 @@ extension BenchAPICommand {
                        "trainer": ["mode": "lora", "lora_rank": 4, "learning_rate": 1e-4]],
             "dataset": ["examples": examples], "reward": "numeric_match",
         ] as [String: Any]))
-        let created = try await Self.onThread { try Self.post(port: port, path: "/v1/runs", body: body) }
-        guard let id = created["id"] as? String else { throw ValidationError("POST /v1/runs gave no id: \(created)") }
-        let status = { @Sendable () async throws -> [String: Any] in
-            try await Self.onThread { try Self.request(port: port, method: "GET", path: "/v1/runs/\(id)") }["status"]
-                as? [String: Any] ?? [:]
+        let id = try await Self.onThread { () throws -> String in
+            let created = try Self.post(port: port, path: "/v1/runs", body: body)
+            guard let id = created["id"] as? String else { throw ValidationError("POST /v1/runs gave no id: \(created)") }
+            return id
+        }
+        let status = { @Sendable () async throws -> (step: Int, state: String) in
+            try await Self.onThread {
+                let run = try Self.request(port: port, method: "GET", path: "/v1/runs/\(id)")["status"] as? [String: Any] ?? [:]
+                return (run["step"] as? Int ?? 0, run["state"] as? String ?? "?")
+            }
         }
         // Into its stride first: past the trainer's creation and the first step.
         var before = try await status(), polls = 0
-        while (before["step"] as? Int ?? 0) < 1 {
+        while before.step < 1 {
             polls += 1
-            guard polls < 1200, before["state"] as? String == "running" else { throw ValidationError("the run never took a step: \(before)") }
+            guard polls < 1200, ["queued", "running"].contains(before.state) else {
+                throw ValidationError("the run never took a step: \(before)")
+            }
             try await Task.sleep(for: .milliseconds(100))
             before = try await status()
         }
@@ -44,21 +51,23 @@ extension BenchAPICommand {
         measuring.set()
         await sampler.value
         let after = try await status()
-        _ = try await Self.onThread { try Self.post(port: port, path: "/v1/runs/\(id)/cancel", body: []) }
+        _ = try await Self.onThread { () throws -> Int in
+            _ = try Self.post(port: port, path: "/v1/runs/\(id)/cancel", body: [])
+            return 0
+        }
         var ended = try await status()
         polls = 0
-        while ["queued", "running"].contains(ended["state"] as? String ?? ""), polls < 1200 {
+        while ["queued", "running"].contains(ended.state), polls < 1200 {
             polls += 1
             try await Task.sleep(for: .milliseconds(100))
             ended = try await status()
         }
-        let stepsDuring = (after["step"] as? Int ?? 0) - (before["step"] as? Int ?? 0)
+        let stepsDuring = after.step - before.step
         let busyFraction = Double(counts.busy.load(ordering: .relaxed)) / Double(max(1, counts.samples.load(ordering: .relaxed)))
         try Self.emit(["figure": "healthz_during_run", "requests_per_s": during.rate, "p99_ms": during.p99,
                        "ratio_to_idle": during.rate / idleRate, "run_steps_during": stepsDuring,
-                       "run_state_after": after["state"] as? String ?? "?", "engine_busy_fraction": busyFraction,
-                       "run_was_training": stepsDuring >= 1 && after["state"] as? String == "running",
-                       "run_final_state": ended["state"] as? String ?? "?",
+                       "run_state_after": after.state, "engine_busy_fraction": busyFraction,
+                       "run_was_training": stepsDuring >= 1 && after.state == "running", "run_final_state": ended.state,
                        "connections": wrkConnections, "seconds": wrkSeconds])
     }
 }
