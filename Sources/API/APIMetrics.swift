@@ -2,7 +2,8 @@ import Alignment
 
 /// The families `/metrics` exposes, created once per server so every area records into the same names.
 /// Areas that own a figure record it: the route wrapper records requests, the generation routes tokens, the
-/// training routes steps and loss terms (`recordStep`), the reward routes reward means and judge outcomes.
+/// training routes steps and loss terms (`recordStep`), every route that scores reward means and judge outcomes
+/// (`recordScoring`).
 public struct APIMetrics: Sendable {
     /// The registry `/metrics` renders (areas may register extra families on it at start-up).
     public let registry: MetricsRegistry
@@ -20,12 +21,14 @@ public struct APIMetrics: Sendable {
     public let lossTerms: Gauge
     /// Mean reward of the last scored batch, by reward name.
     public let rewardMean: Gauge
-    /// Remote and model judge calls by judge name.
+    /// Remote judge HTTP calls (retries included) by judge name.
     public let judgeCalls: Counter
-    /// Judge calls that failed (after retries) by judge name.
+    /// Items a remote judge could not score (after retries; breaker open, deadline) by judge name.
     public let judgeFailures: Counter
     /// Judge scores served from the cache by judge name.
     public let judgeCacheHits: Counter
+    /// What the judges' own counters showed when last recorded (`recordScoring`).
+    let judgeFeed = JudgeStatisticsFeed()
 
     /// Latency buckets (seconds): from a health check (sub-millisecond) to a long generation (minutes).
     public static let latencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
@@ -46,8 +49,9 @@ public struct APIMetrics: Sendable {
         lossTerms = r.gauge("grao_training_loss_term", help: "The last update step's loss and loss terms, by algorithm and term.",
                             labels: ["algorithm", "term"])
         rewardMean = r.gauge("grao_reward_mean", help: "Mean reward of the last scored batch, by reward.", labels: ["reward"])
-        judgeCalls = r.counter("grao_judge_calls_total", help: "Judge calls, by judge.", labels: ["judge"])
-        judgeFailures = r.counter("grao_judge_failures_total", help: "Judge calls that failed after retries, by judge.",
+        judgeCalls = r.counter("grao_judge_calls_total", help: "Remote judge HTTP calls (retries included), by judge.",
+                               labels: ["judge"])
+        judgeFailures = r.counter("grao_judge_failures_total", help: "Items a remote judge could not score (after retries), by judge.",
                                   labels: ["judge"])
         judgeCacheHits = r.counter("grao_judge_cache_hits_total", help: "Judge scores served from the cache, by judge.",
                                    labels: ["judge"])

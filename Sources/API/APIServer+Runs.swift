@@ -99,18 +99,32 @@ extension APIServer {
         routes.add(.GET, "/v1/runs/{id}/events") { [self] request in
             let state = try self.state
             let id = request.pathParameters["id"] ?? ""
+            // A reconnecting client names the last event it got (SSE's `Last-Event-ID`, the `id:` we sent, which is
+            // the event's sequence number) and gets only what came after it.
+            let after = try Self.lastEventID(request) ?? -1
             if let run = state.runs.liveRun(id) {
                 let stream = await run.events()
                 return HTTPResponse.eventStream { writer in
-                    for await event in stream { try await Self.send(event, to: writer) }
+                    for await event in stream where event.sequence > after { try await Self.send(event, to: writer) }
                 }
             }
             _ = try await state.runs.describe(id)  // 404 for an unknown run
-            let events = try state.runs.store.events(id: id)
+            let events = try state.runs.store.events(id: id).filter { $0.sequence > after }
             return HTTPResponse.eventStream { writer in
                 for event in events { try await Self.send(event, to: writer) }
             }
         }
+    }
+
+    /// The `Last-Event-ID` header: the sequence number of the last event a reconnecting client received; nil when
+    /// absent. Anything but 1 to 18 digits is a 400 naming the header (the ids this server sends are such numbers).
+    static func lastEventID(_ request: HTTPRequest) throws -> Int? {
+        guard let text = request.headers["Last-Event-ID"] else { return nil }
+        guard (1...18).contains(text.utf8.count), text.utf8.allSatisfy({ (48...57).contains($0) }), let id = Int(text) else {
+            throw HTTPError(.badRequest, code: "invalid_header",
+                            message: "header 'Last-Event-ID' must be the id of an event this stream sent (a number), got '\(text.prefix(40))'")
+        }
+        return id
     }
 
     /// One run event as an SSE event: `event:` its kind, `id:` its sequence number, `data:` its JSON.
@@ -126,24 +140,23 @@ extension APIServer {
         ["id": status.id, "status": try encodedJSON(status), "config": try encodedJSON(config)]
     }
 
-    /// The run's reward function: the Rewards model scores the queries; failures become nil (masked).
+    /// The run's reward function (its steps and held-out evaluations): the Rewards model scores the queries, failures
+    /// become nil (masked); reward means and judge counters go to `/metrics`.
     static func runReward(_ reward: any RewardModel, metrics: APIMetrics) -> RunRewardFunction {
         { queries in
             let outcomes = await reward.score(queries.map {
                 RewardItem(prompt: $0.prompt, completion: $0.completion, reference: $0.reference, metadata: $0.metadata)
             })
-            let values = outcomes.map(\.value)
-            let scored = values.compactMap { $0 }
-            if !scored.isEmpty { metrics.rewardMean.set(scored.reduce(0, +) / Double(scored.count), [reward.name]) }
-            return values
+            metrics.recordScoring(outcomes, reward: reward)
+            return outcomes.map(\.value)
         }
     }
 }
 
-/// Runs a training run's heavy work on the compute engine (in turn with every other model job). When the server is
-/// shutting down, the engine refuses new jobs; rather than let the run record that as a failure, the call never
-/// returns: the run stays `running` on disk, and the next start marks it `interrupted` with its metrics and
-/// checkpoints (what a stop in the middle of a run is).
+/// Runs a training run's heavy work on the compute engine (in turn with every other model job). Once the engine has
+/// stopped (the server is shutting down), it refuses the run's jobs, queued or new; that refusal reaches the run as a
+/// `RunInterruption`, so the run records itself `interrupted` (never `failed`) and ends, keeping its metrics and
+/// checkpoints. (The server normally interrupts its runs explicitly first: `RunRegistry.interruptAll`.)
 struct EngineRunExecutor: ModelExecutor {
     let engine: ComputeEngine
 
@@ -151,8 +164,7 @@ struct EngineRunExecutor: ModelExecutor {
         do {
             return try await engine.run { (_: EngineContext) in try work() }
         } catch let error as HTTPError where engine.status == .stopped {
-            _ = error
-            while true { try await Task.sleep(for: .seconds(3600)) }
+            throw RunInterruption(reason: "the server is shutting down (\(error.message))")
         }
     }
 }

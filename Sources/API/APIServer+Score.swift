@@ -23,8 +23,8 @@ extension APIServer {
             let start = ContinuousClock.now
             let outcomes = await reward.score(rewardItems)
             let elapsed = ContinuousClock.now - start
+            metrics.recordScoring(outcomes, reward: reward)
             let values = outcomes.compactMap(\.value)
-            if !values.isEmpty { metrics.rewardMean.set(values.reduce(0, +) / Double(values.count), [reward.name]) }
             return try JSONResponse.make([
                 "reward": reward.name,
                 "results": outcomes.map(Self.outcomeJSON),

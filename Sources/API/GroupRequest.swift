@@ -108,8 +108,7 @@ extension APIServer {
             }
         }
         let outcomes = await reward.score(items)
-        let values = outcomes.compactMap(\.value)
-        if !values.isEmpty { metrics.rewardMean.set(values.reduce(0, +) / Double(values.count), [reward.name]) }
+        metrics.recordScoring(outcomes, reward: reward)
         var cursor = 0
         return groups.map { g in
             let samples = Array(outcomes[cursor..<cursor + g.samples.count])

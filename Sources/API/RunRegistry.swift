@@ -57,6 +57,13 @@ public final class RunRegistry: Sendable {
         }
     }
 
+    /// Ends every run this process drives as `interrupted` with `reason` (the server is stopping): each is recorded
+    /// so on disk, with its end event sent to its followers, before this returns; work of theirs still on the engine
+    /// is abandoned. A restart then finds them interrupted with their metrics and checkpoints.
+    public func interruptAll(reason: String) async {
+        for run in live.withLock({ Array($0.values) }) { await run.interrupt(reason: reason) }
+    }
+
     /// A run's current status and config: the live one's when it is active, else what is on disk; 404 when none.
     public func describe(_ id: String) async throws -> (status: RunStatus, config: RunConfig) {
         if let run = liveRun(id) { return (await run.status, run.config) }

@@ -10,10 +10,13 @@ import Synchronization
 import Tokenization
 
 /// `grao bench-api`: what the HTTP API costs on top of the engine, one JSON line per figure (scripts/bench-api.sh).
-/// In one process and one run: the model is loaded once, the API is served on a loopback port, and
-/// (1) `POST /v1/generate` for P prompts × G samples is timed against the same groups generated directly on the
-/// engine (same seed, so the same tokens: the same work), (2) `/healthz` requests/s (wrk) are measured with the
-/// engine idle and again while it decodes continuously. Release builds only; never a test.
+/// In one process and one run: the model is loaded once, the API is served on a loopback port (with a scratch data
+/// directory), and (1) `POST /v1/generate` for P prompts × G samples is timed against the same groups generated
+/// directly on the engine (same seed, so the same tokens: the same work), (2) `POST /v1/groups` (generate, score
+/// with a built-in rule, advantages, store) likewise against the engine generating the same groups
+/// (`BenchAPICommand+Groups.swift`), (3) `/healthz` requests/s (wrk) with the engine idle, while it decodes
+/// continuously, and while a real training run started over `POST /v1/runs` is taking its steps
+/// (`BenchAPICommand+Run.swift`). Release builds only; never a test.
 struct BenchAPICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-api", abstract: "Measure the HTTP API's overhead over the engine and /healthz under load (JSON lines).")
@@ -37,7 +40,10 @@ struct BenchAPICommand: AsyncParsableCommand {
         let model = loaded.model
         let engine = ComputeEngine { EngineContext(info: info, model: model) }
         let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let api = APIServer(configuration: .init(dataDirectory: NSTemporaryDirectory()), engine: engine, logger: quiet)
+        let data = NSTemporaryDirectory() + "grao-bench-api-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let state = try ServerState(dataDirectory: data, logger: quiet)
+        let api = APIServer(configuration: .init(dataDirectory: data), engine: engine, logger: quiet, state: state)
         let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, maxConnections: 1024),
                                 router: api.makeRoutes().router, logger: quiet)
         let port = try server.start()
@@ -90,8 +96,11 @@ struct BenchAPICommand: AsyncParsableCommand {
                        "direct_tokens": directTokens, "http_tokens": httpTokens, "same_tokens": directTokens == httpTokens,
                        "repetitions": repetitions, "direct_all": direct, "http_all": overHTTP])
 
-        // /healthz with the engine idle, then while it decodes without pause.
-        let idle = try Self.wrk(port: port, seconds: wrkSeconds, connections: wrkConnections)
+        try await groupsOverhead(port: port, engine: engine, template: template, tokenizer: loaded.tokenizer)
+
+        // /healthz with the engine idle, then while it decodes without pause, then during a training run.
+        let (wrkSeconds, wrkConnections) = (wrkSeconds, wrkConnections)
+        let idle = try await Self.onThread { try Self.wrk(port: port, seconds: wrkSeconds, connections: wrkConnections) }
         try Self.emit(["figure": "healthz_engine_idle", "requests_per_s": idle.rate, "p99_ms": idle.p99,
                        "connections": wrkConnections, "seconds": wrkSeconds])
         let busy = ManagedFlag()
@@ -101,90 +110,16 @@ struct BenchAPICommand: AsyncParsableCommand {
             }
         }
         try await Task.sleep(for: .milliseconds(500))
-        let loaded_ = try Self.wrk(port: port, seconds: wrkSeconds, connections: wrkConnections)
+        let loaded_ = try await Self.onThread { try Self.wrk(port: port, seconds: wrkSeconds, connections: wrkConnections) }
         let engineBusy = engine.counters.running
         busy.set()
         _ = try? await background.value
         try Self.emit(["figure": "healthz_engine_busy", "requests_per_s": loaded_.rate, "p99_ms": loaded_.p99,
                        "ratio_to_idle": loaded_.rate / idle.rate, "engine_was_busy": engineBusy,
                        "connections": wrkConnections, "seconds": wrkSeconds])
+        try await healthzDuringRun(port: port, engine: engine, idleRate: idle.rate)
         server.shutdown(gracePeriod: .seconds(2))
         await server.waitUntilStopped()
-    }
-
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
-
-    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-
-    /// One JSON line, with the 1-minute load average (above ~0.5, other processes shared the cores).
-    static func emit(_ fields: [String: Any]) throws {
-        var fields = fields
-        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first
-        fields["load_average_1m"] = load.flatMap { Double($0) } ?? -1
-        try printJSON(fields)
-    }
-
-    /// A blocking POST over a fresh connection; the response body as a JSON object.
-    static func post(port: UInt16, path: String, body: [UInt8]) throws -> [String: Any] {
-        let socket = try Socket.makeConnected(to: SocketAddress(host: "127.0.0.1", port: port))
-        defer { socket.close() }
-        try socket.setReceiveTimeout(seconds: 600)
-        let head = "POST \(path) HTTP/1.1\r\nHost: bench\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
-        let bytes = Array(head.utf8) + body
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard sent > 0 else { throw ValidationError("send failed") }
-            offset += sent
-        }
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(socket.fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            data += buffer[..<count]
-        }
-        guard let split = data.firstRange(of: Array("\r\n\r\n".utf8)), data.starts(with: Array("HTTP/1.1 200".utf8)) else {
-            throw ValidationError("bench request failed: \(String(decoding: data.prefix(300), as: UTF8.self))")
-        }
-        return (try JSONSerialization.jsonObject(with: Data(data[split.upperBound...]))) as? [String: Any] ?? [:]
-    }
-
-    /// Runs wrk against /healthz; requests/s and p99 latency in ms.
-    static func wrk(port: UInt16, seconds: Int, connections: Int) throws -> (rate: Double, p99: Double) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["wrk", "-t1", "-c\(connections)", "-d\(seconds)s", "--latency", "http://127.0.0.1:\(port)/healthz"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        func number(after label: String) -> Double? {
-            guard let line = text.split(separator: "\n").first(where: { $0.contains(label) }) else { return nil }
-            return line.split(separator: " ").dropFirst().compactMap { part -> Double? in
-                let s = part.trimmingCharacters(in: .whitespaces)
-                if s.hasSuffix("ms") { return Double(s.dropLast(2)) }
-                if s.hasSuffix("us") { return Double(s.dropLast(2)).map { $0 / 1000 } }
-                if s.hasSuffix("s") { return Double(s.dropLast()).map { $0 * 1000 } }
-                return Double(s)
-            }.first
-        }
-        guard let rate = number(after: "Requests/sec:") else { throw ValidationError("wrk output not understood:\n\(text)") }
-        return (rate, number(after: " 99%") ?? -1)
-    }
-
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
-            }
-            thread.start()
-        }
     }
 }
 

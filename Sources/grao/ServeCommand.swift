@@ -157,9 +157,14 @@ struct ServeCommand: AsyncParsableCommand {
         logger.notice("grao serving", metadata: ["address": "\(host):\(boundPort)", "pid": "\(getpid())"])
         let signals = Self.onTerminationSignals { count in
             logger.notice("signal received, shutting down", metadata: ["grace_seconds": "\(count == 1 ? shutdownGrace : 0)"])
+            // An active run ends now, recorded interrupted: its followers get the end event (their streams close
+            // instead of holding the drain for the whole grace period).
+            if count == 1 { Task { await state.runs.interruptAll(reason: Self.stopReason) } }
             server.shutdown(gracePeriod: count == 1 ? .milliseconds(Int64(shutdownGrace * 1000)) : .zero)
         }
         await server.waitUntilStopped()
+        // Again, awaited: the run is on disk as interrupted before the process leaves (a no-op when done above).
+        await state.runs.interruptAll(reason: Self.stopReason)
         engine.stop()
         withExtendedLifetime(signals) {}
         logger.notice("grao stopped")
@@ -195,6 +200,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         do { return try APIKey(text) } catch { throw ValidationError("\(apiKeyFile.map { "--api-key-file \($0)" } ?? "GRAO_API_KEY"): \(error)") }
     }
+
+    /// What an active run records as the reason of its interruption when the server stops.
+    static let stopReason = "the server stopped (SIGINT/SIGTERM) during the run"
 
     /// Whether `host` only accepts connections from this machine.
     static func isLoopback(_ host: String) -> Bool {

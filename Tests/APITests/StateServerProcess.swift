@@ -121,11 +121,12 @@ final class StateServerProcess: @unchecked Sendable {
         var errorMessage: String { ((object["error"] as? [String: Any])?["message"] as? String) ?? "" }
     }
 
-    /// Sends a request with an optional JSON body (given as text).
-    func request(_ method: String, _ path: String, _ body: String? = nil) async throws -> Reply {
+    /// Sends a request with an optional JSON body (given as text) and extra headers.
+    func request(_ method: String, _ path: String, _ body: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
+        let extra = headers.sorted { $0.key < $1.key }.map { HTTPHeader($0.key, $0.value) }
         let response = try await client.send(HTTPClientRequest(
             method: method, url: "http://127.0.0.1:\(port)\(path)",
-            headers: body == nil ? [] : [HTTPHeader("Content-Type", "application/json")], body: Array((body ?? "").utf8)))
+            headers: (body == nil ? [] : [HTTPHeader("Content-Type", "application/json")]) + extra, body: Array((body ?? "").utf8)))
         return Reply(status: response.status, json: try? JSONSerialization.jsonObject(with: Data(response.body), options: [.fragmentsAllowed]),
                      text: String(decoding: response.body, as: UTF8.self))
     }

@@ -11,6 +11,13 @@ import TestSupport
         ["prompt": "What is 7 - 4? Reply with the number only.", "reference": "3"],
     ]
 
+    /// One sample's value from `/metrics` (0 when the series is not there yet).
+    static func metric(_ server: StateServerProcess, _ series: String) async throws -> Double {
+        let text = try await server.request("GET", "/metrics").text
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(series + " ") }) else { return 0 }
+        return Double(line.dropFirst(series.count + 1)) ?? .nan
+    }
+
     @Test(.enabled(if: StateServerProcess.modelPresent, "needs models/SmolLM2-135M-Instruct.Q4_1.gguf"))
     func groupsScoreStepsCheckpointsAndRestart() async throws {
         let data = try ScratchDirectory()
@@ -22,12 +29,20 @@ import TestSupport
         let registered = try await server.request("POST", "/v1/rewards", json: [
             "name": "judge", "spec": ["type": "score_model", "protocol": "grao", "url": judge.baseURL + "/grao"]])
         #expect(registered.status == 201, "\(registered.text)")
-        let scored = try await server.request("POST", "/v1/score", json: [
+        let scoreBody: [String: Any] = [
             "reward": "judge", "items": [["prompt": "Capital of France?", "completion": "Paris", "reference": "Paris"],
-                                         ["prompt": "Capital of France?", "completion": "Lyon", "reference": "Paris"]]])
+                                         ["prompt": "Capital of France?", "completion": "Lyon", "reference": "Paris"]]]
+        let scored = try await server.request("POST", "/v1/score", json: scoreBody)
         #expect(scored.status == 200, "\(scored.text)")
         #expect((scored.object["results"] as? [[String: Any]])?.map { $0["score"] as? Double } == [1, 0])
         #expect(scored.object["reward"] as? String == "judge")
+        // The judge's work reaches /metrics: its calls, then cache hits (and no new call) for the same items again.
+        let calls = #"grao_judge_calls_total{judge="judge"}"#, hits = #"grao_judge_cache_hits_total{judge="judge"}"#
+        let callsAfterScore = try await Self.metric(server, calls)
+        #expect(callsAfterScore >= 1)
+        #expect(try await server.request("POST", "/v1/score", json: scoreBody).status == 200)
+        #expect(try await Self.metric(server, hits) == 2)
+        #expect(try await Self.metric(server, calls) == callsAfterScore)
         let unknown = try await server.request("POST", "/v1/score", json: ["reward": "nope", "items": [["prompt": "p", "completion": "c"]]])
         #expect(unknown.status == 400 && unknown.errorMessage.contains("'nope'"))
 
@@ -73,6 +88,8 @@ import TestSupport
             #expect(step.object["applied"] as? Bool == true)
             #expect((step.object["loss"] as? Double)?.isFinite == true)
         }
+        // The GRPO step scored its fresh samples with the judge (the path POST /v1/groups takes too).
+        #expect(try await Self.metric(server, calls) > callsAfterScore)
         let different = try await server.request("POST", "/v1/train/step", json: ["algorithm": "sft", "trainer": ["mode": "full"],
                                                                                   "groups": [["prompt": "x", "reference": "y"]]])
         #expect(different.status == 409)

@@ -12,3 +12,16 @@ public struct InlineExecutor: ModelExecutor {
 
     public func run<T: Sendable>(_ work: @Sendable @escaping () throws -> T) async throws -> T { try work() }
 }
+
+/// Thrown by an executor that will never run work again because its process is shutting down (the API's engine
+/// once stopped). A run that gets it ends `interrupted` with this reason, not `failed`: nothing was wrong with
+/// the run, and a restart shows it as a stop in the middle.
+public struct RunInterruption: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Why the work was refused (e.g. "the server is shutting down").
+    public var reason: String
+
+    /// An interruption for `reason`.
+    public init(reason: String) { self.reason = reason }
+
+    public var description: String { reason }
+}

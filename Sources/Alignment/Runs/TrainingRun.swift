@@ -29,7 +29,8 @@ public protocol RunRecorder: Sendable {
 
 /// One asynchronous training run: rollout -> reward -> update for `config.steps` steps over a dataset, with
 /// evaluations and checkpoints on the way, as a small state machine (queued, running, completed, failed,
-/// cancelled; interrupted is set by the store) with an injected clock. Heavy work goes through the executor;
+/// cancelled, interrupted: by `interrupt(reason:)` or an executor's `RunInterruption`, else by the store on reopening
+/// after a crash) with an injected clock. Heavy work goes through the executor;
 /// rewards and evaluations are injected closures. Every event is recorded (when a recorder is given) and
 /// broadcast to subscribers; a late subscriber gets the history first. Cancellation takes effect between steps.
 public actor TrainingRun {
@@ -86,6 +87,17 @@ public actor TrainingRun {
         }
     }
 
+    /// Ends the run at once because its process is going away (the server is stopping): a queued or running run
+    /// is recorded `interrupted` with `reason`, and its end event goes out, before this returns. Work in flight on
+    /// the executor is abandoned: when it returns, nothing of it is recorded (a step that finishes after the
+    /// interruption is not in the log, and no later step starts). Metrics and checkpoints written so far stay.
+    /// A finished run is left as it is.
+    public func interrupt(reason: String) {
+        guard !status.state.isTerminal else { return }
+        try? enter(.interrupted, reason: reason)  // a recorder failure cannot stop the interruption
+        emitEnd()
+    }
+
     /// Drives the run to its end and returns the final status. Only a queued run starts; otherwise the
     /// current status is returned.
     @discardableResult
@@ -94,13 +106,23 @@ public actor TrainingRun {
         do {
             try enter(.running, reason: nil)
             try await loop()
+            if status.state.isTerminal { return status }  // interrupted while the last work was in flight
             try enter(cancelRequested ? .cancelled : .completed, reason: nil)
         } catch {
-            let reason = (error as? AlignmentError)?.description ?? "\(error)"
-            try? enter(.failed, reason: reason)
+            if status.state.isTerminal { return status }  // interrupted: the error is that of abandoned work
+            if let interruption = error as? RunInterruption {
+                try? enter(.interrupted, reason: interruption.reason)
+            } else {
+                try? enter(.failed, reason: (error as? AlignmentError)?.description ?? "\(error)")
+            }
         }
         emitEnd()
         return status
+    }
+
+    /// Throws once the run has been interrupted, so that the loop records nothing after its end event.
+    func ensureRunning() throws {
+        if status.state.isTerminal { throw RunInterruption(reason: status.reason ?? "interrupted") }
     }
 
     func loop() async throws {
@@ -108,6 +130,7 @@ public actor TrainingRun {
         let trainer = self.trainer, rollout = self.rollout
         if config.algorithm.needsReferencePolicy {
             try await executor.run { _ = try trainer.referencePolicy() }
+            try ensureRunning()
         }
         var evaluatedAt = -1, savedAt = -1
         if config.evalAtStart, evaluation != nil {
@@ -127,6 +150,7 @@ public actor TrainingRun {
             } catch let AlignmentError.invalidTraining(why) {
                 throw AlignmentError.invalidTraining("step \(k + 1): \(why)")
             }
+            try ensureRunning()
             // nil: cancelled while the rewards were computed; nothing of this step touched the weights.
             guard let result else { return }
             let record = RunStepRecord(step: k + 1, update: result.metrics, rollout: result.stats)
@@ -151,15 +175,18 @@ public actor TrainingRun {
     /// Whether a step whose rewards just arrived may update the weights.
     func shouldProceed() -> Bool {
         if Task.isCancelled { cancelRequested = true }
-        return !cancelRequested
+        return !cancelRequested && !status.state.isTerminal
     }
 
     func evaluate(at step: Int) async throws {
         guard let evaluation else { return }
         let metrics: [String: Double]
-        do { metrics = try await evaluation(step) } catch {
+        do { metrics = try await evaluation(step) } catch let interruption as RunInterruption {
+            throw interruption
+        } catch {
             throw AlignmentError.invalidTraining("evaluation at step \(step): \(error)")
         }
+        try ensureRunning()
         status.lastEvaluation = metrics
         var event = makeEvent(.evaluation)
         event.metrics = metrics
@@ -176,6 +203,7 @@ public actor TrainingRun {
             try Checkpoint.save(trainer, to: directory, objective: objective,
                                 baseModelSHA256: checkpoints.baseModelSHA256, hyperParameters: hyper)
         }
+        try ensureRunning()
         status.lastCheckpoint = directory
         var event = makeEvent(.checkpoint)
         event.checkpoint = directory
