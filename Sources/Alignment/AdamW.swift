@@ -1,3 +1,6 @@
+import Dispatch
+import LinearAlgebra
+
 /// AdamW (Loshchilov & Hutter): Adam moments with weight decay decoupled from the gradient, over flat f32
 /// parameter tensors. Kept a readable loop (llm.c `gpt2_update` style); it is a small share of a step's time.
 public struct AdamW: Sendable {
@@ -58,18 +61,31 @@ public struct AdamW: Sendable {
         let b1 = config.beta1, b2 = config.beta2, eps = config.epsilon
         let correction1 = 1 - pow(b1, step), correction2 = 1 - pow(b2, step)
         let decay = decays[index] ? config.weightDecay : 0
+        let count = parameters.count
+        // Every element is independent, so ranges of a large tensor run on all cores with the same
+        // arithmetic as one loop (bit-identical); the loop is memory-bound (7 floats moved per element).
+        let parts = max(1, min(BLAS.threadCount, count / Self.elementsPerPart))
+        let per = (count + parts - 1) / parts
         firstMoments[index].withUnsafeMutableBufferPointer { m in
             secondMoments[index].withUnsafeMutableBufferPointer { v in
-                for i in 0..<parameters.count {
-                    let g = gradients[i]
-                    m[i] = b1 * m[i] + (1 - b1) * g
-                    v[i] = b2 * v[i] + (1 - b2) * g * g
-                    let mHat = m[i] / correction1, vHat = v[i] / correction2
-                    parameters[i] -= learningRate * (mHat / (vHat.squareRoot() + eps) + decay * parameters[i])
+                nonisolated(unsafe) let p = parameters.baseAddress!, g = gradients.baseAddress!
+                nonisolated(unsafe) let m = m.baseAddress!, v = v.baseAddress!
+                let body: @Sendable (Int) -> Void = { part in
+                    for i in (part * per)..<min(count, (part + 1) * per) {
+                        let grad = g[i]
+                        m[i] = b1 * m[i] + (1 - b1) * grad
+                        v[i] = b2 * v[i] + (1 - b2) * grad * grad
+                        let mHat = m[i] / correction1, vHat = v[i] / correction2
+                        p[i] -= learningRate * (mHat / (vHat.squareRoot() + eps) + decay * p[i])
+                    }
                 }
+                if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
             }
         }
     }
+
+    /// Tensors smaller than two of these run on one thread (a hand-off costs more than the loop).
+    static let elementsPerPart = 1 << 16
 }
 
 /// Integer power for bias correction without Foundation.

@@ -1,4 +1,5 @@
 import LinearAlgebra
+import Synchronization
 
 /// A (prompt, completion) pair to score by teacher forcing.
 public struct ScoringPair: Sendable, Equatable {
@@ -15,6 +16,12 @@ public struct ScoringPair: Sendable, Equatable {
 }
 
 extension LlamaModel {
+    /// One set of scoring activations kept between `completionLogProbs` calls (any model: it only grows to
+    /// the largest pass). A call's buffers are ~100 MB at 8 × 192 tokens, most of it the [R, V] logits
+    /// chunk, and allocating, zeroing and faulting them in afresh cost ~2 % of the pass. Concurrent calls
+    /// each get their own: one takes the spare, the others allocate.
+    private static let spareScoringActivations = Mutex<TrainingActivations?>(nil)
+
     /// Per-token log π(completion[j] | prompt, completion[..<j]) for many pairs at once.
     ///
     /// Pairs are packed into forward passes of at most `maxBatchTokens` tokens (a longer single pair
@@ -40,7 +47,13 @@ extension LlamaModel {
         var results = [[Float]](repeating: [], count: pairs.count)
         var batch: [Int] = []
         var batchTokens = 0
-        let activations = TrainingActivations()  // grown once, reused by every packed pass of this call
+        // Grown once, reused by every packed pass of this call and kept for the next call.
+        let activations = Self.spareScoringActivations.withLock { spare in
+            let taken = spare
+            spare = nil
+            return taken
+        } ?? TrainingActivations()
+        defer { Self.spareScoringActivations.withLock { $0 = activations } }
         func flush() throws {
             if batch.isEmpty { return }
             let packed = try TrainingBatch(pairs: batch.map { pairs[$0] }, config: config)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Alignment
+import Llama
 
 @Suite struct AdamWTests {
     /// Three steps against a plain double-precision transcription of the AdamW update rule.
@@ -37,6 +38,34 @@ import Testing
             zero.withUnsafeBufferPointer { opt.update(tensor: 0, parameters: pp, gradients: $0, learningRate: 0.1) }
         }
         #expect(params == [1, 1])
+    }
+
+    /// A tensor large enough to be split over threads gets exactly the serial loop's f32 result.
+    @Test func largeTensorsMatchTheSerialLoopBitForBit() {
+        let count = 3 * AdamW.elementsPerPart + 17
+        var random = SeededRandom(seed: 11)
+        let start = (0..<count).map { _ in Float(random.nextUnit() * 2 - 1) }
+        let grads = (0..<2).map { _ in (0..<count).map { _ in Float(random.nextUnit() - 0.5) } }
+        var params = start
+        var opt = AdamW(config: .init(weightDecay: 0.1), tensorSizes: [count])
+        var p = start, m = [Float](repeating: 0, count: count), v = m
+        for (k, g) in grads.enumerated() {
+            opt.beginStep()
+            params.withUnsafeMutableBufferPointer { pp in
+                g.withUnsafeBufferPointer { opt.update(tensor: 0, parameters: pp, gradients: $0, learningRate: 1e-3) }
+            }
+            var c1: Float = 1, c2: Float = 1
+            for _ in 0...k { c1 *= 0.9; c2 *= 0.999 }
+            let correction1 = 1 - c1, correction2 = 1 - c2
+            for i in 0..<count {
+                m[i] = 0.9 * m[i] + (1 - 0.9) * g[i]
+                v[i] = 0.999 * v[i] + (1 - 0.999) * g[i] * g[i]
+                let mHat = m[i] / correction1, vHat = v[i] / correction2
+                p[i] -= 1e-3 * (mHat / (vHat.squareRoot() + 1e-8) + 0.1 * p[i])
+            }
+        }
+        #expect(params == p)
+        #expect(opt.firstMoments[0] == m && opt.secondMoments[0] == v)
     }
 
     @Test func restoreRejectsMismatchedState() {
@@ -77,5 +106,19 @@ import Testing
         #expect(!bad.withUnsafeBufferPointer { GradientClipping.globalNorm([$0]) }.isFinite)
         #expect(GradientClipping.scale(norm: 0.5, maxNorm: 1) == 1)
         #expect(abs(GradientClipping.scale(norm: 5, maxNorm: 1) - 0.2) < 1e-6)
+    }
+
+    /// Tensors long enough for blocked, lane-wise and multi-threaded summation (and a ragged tail) against a
+    /// Double sum: 1e-6 relative (f32 sums over at most 512 terms per lane before the Double flush).
+    @Test(arguments: [5, 4096 * 16 - 3, 4096 * 40 + 13])
+    func sumOfSquaresMatchesDouble(count: Int) {
+        var random = SeededRandom(seed: UInt64(count))
+        let x = (0..<count).map { _ in Float(random.nextUnit() * 2 - 1) }
+        let exact = x.reduce(0.0) { $0 + Double($1) * Double($1) }
+        let norm = x.withUnsafeBufferPointer { GradientClipping.globalNorm([$0]) }
+        #expect(abs(norm * norm - exact) <= 1e-6 * exact)
+        var bad = x
+        bad[count - 1] = .infinity
+        #expect(!bad.withUnsafeBufferPointer { GradientClipping.globalNorm([$0]) }.isFinite)
     }
 }

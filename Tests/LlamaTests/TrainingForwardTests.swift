@@ -60,6 +60,35 @@ import Testing
         #expect(activations.savedBytes > 0 && activations.scratchBytes > 0)
     }
 
+    /// Token weights given to the forward pass (the head's backward fused into it) give the same gradients
+    /// as the backward pass's logits recompute, with one chunk or several, tied or untied: the same f32
+    /// arithmetic on the same values, so equal to 1e-6 of each tensor's largest entry. Backward with other
+    /// weights than the forward's is refused.
+    @Test(arguments: [true, false], [3, 256])
+    func fusedHeadBackwardMatchesRecompute(tied: Bool, chunk: Int) throws {
+        let model = try TinyModels.model(tied: tied)
+        let batch = try TrainingBatch(pairs: Self.pairs, config: model.config)
+        var random = SeededRandom(seed: 9)
+        let weights = (0..<batch.targetCount).map { _ in Float(random.nextUnit() * 2 - 1) }
+        let plain = LlamaGradients(config: model.config), fused = LlamaGradients(config: model.config)
+        let a = TrainingActivations(), b = TrainingActivations()
+        let lp1 = try model.trainingForward(batch, activations: a, chunkRows: chunk)
+        try model.trainingBackward(batch, targetWeights: weights, activations: a, gradients: plain)
+        let lp2 = try model.trainingForward(batch, activations: b, chunkRows: chunk, targetWeights: weights,
+                                            gradients: fused)
+        try model.trainingBackward(batch, targetWeights: weights, activations: b, gradients: fused)
+        #expect(lp1 == lp2)
+        for (p, f) in zip(plain.tensors, fused.tensors) {
+            let scale = p.buffer.array.map(abs).max() ?? 0
+            let worst = zip(p.buffer.array, f.buffer.array).map { abs($0 - $1) }.max() ?? 0
+            #expect(scale > 0 && worst <= 1e-6 * scale, "\(p.name): \(worst) of \(scale)")
+        }
+        _ = try model.trainingForward(batch, activations: b, chunkRows: chunk, targetWeights: weights, gradients: fused)
+        #expect(throws: LlamaError.self) {
+            try model.trainingBackward(batch, targetWeights: weights.map { $0 * 2 }, activations: b, gradients: fused)
+        }
+    }
+
     @Test func refusesBadBatches() throws {
         let model = try TinyModels.model()
         #expect(throws: LlamaError.self) { try TrainingBatch(pairs: [ScoringPair(prompt: [], completion: [1])], config: model.config) }

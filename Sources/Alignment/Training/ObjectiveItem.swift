@@ -8,9 +8,15 @@ public struct ObjectiveItem: Sendable {
     public var sequences: [ScoringPair]
     /// Per-sequence completion log-probs and the step scale (1 / items in the step) -> loss and token weights.
     public var evaluate: @Sendable (_ logProbs: [[Float]], _ scale: Double) -> ObjectiveOutput
+    /// Whether `evaluate`'s token weights do not depend on the log-probs (SFT). The trainer then takes them
+    /// before the forward pass, which lets full fine-tuning run the output layer's backward while each
+    /// chunk's logits exist instead of recomputing them (`LlamaModel.trainingForward(targetWeights:)`).
+    public var fixedTokenWeights: Bool
 
-    public init(sequences: [ScoringPair], evaluate: @escaping @Sendable ([[Float]], Double) -> ObjectiveOutput) {
+    public init(sequences: [ScoringPair], fixedTokenWeights: Bool = false,
+                evaluate: @escaping @Sendable ([[Float]], Double) -> ObjectiveOutput) {
         self.sequences = sequences
+        self.fixedTokenWeights = fixedTokenWeights
         self.evaluate = evaluate
     }
 
@@ -28,7 +34,8 @@ public struct ObjectiveItem: Sendable {
 
     /// SFT on the reference answer.
     public static func sft(prompt: [Int], reference: [Int]) -> ObjectiveItem {
-        ObjectiveItem(sequences: [ScoringPair(prompt: prompt, completion: reference)]) { logProbs, scale in
+        ObjectiveItem(sequences: [ScoringPair(prompt: prompt, completion: reference)], fixedTokenWeights: true) {
+            logProbs, scale in
             SFTObjective().evaluate(referenceLogProbs: logProbs[0], scale: scale)
         }
     }

@@ -19,8 +19,11 @@ extension PolicyTrainer {
             let pairs = part.flatMap { items[$0].sequences }
             let batch = try TrainingBatch(pairs: pairs, config: model.config)
             // LoRA leaves the head frozen: its backward needs only d log π / d hidden, computed in the forward.
+            // Full fine-tuning with weights known up front (SFT) runs the head's backward in the forward.
+            let fixed = adapters == nil ? try fixedWeights(part.map { items[$0] }, scale: scale) : nil
             let flat = try model.trainingForward(batch, adapters: adapters, activations: activations,
-                                                 chunkRows: config.chunkRows, headGradient: adapters != nil)
+                                                 chunkRows: config.chunkRows, headGradient: adapters != nil,
+                                                 targetWeights: fixed, gradients: fixed == nil ? nil : gradients)
             let logProbs = batch.perPair(flat)
             var weights: [Float] = []
             weights.reserveCapacity(flat.count)
@@ -78,6 +81,20 @@ extension PolicyTrainer {
                            terms: terms, gradNorm: norm, learningRate: learningRate, items: items.count,
                            sequences: sequences, tokens: tokens, fedTokens: fed, microBatches: parts.count,
                            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+
+    /// The token weights of a micro-batch's items (flat, in batch order) when every item's weights are
+    /// independent of the log-probs and finite; nil otherwise (the head then runs its usual backward).
+    func fixedWeights(_ items: [ObjectiveItem], scale: Double) throws -> [Float]? {
+        guard items.allSatisfy(\.fixedTokenWeights) else { return nil }
+        var weights: [Float] = []
+        for item in items {
+            let zeros = item.sequences.map { [Float](repeating: 0, count: max($0.completion.count, 0)) }
+            let out = item.evaluate(zeros, scale)
+            guard out.tokenWeights.map(\.count) == zeros.map(\.count) else { return nil }
+            for w in out.tokenWeights { weights += w }
+        }
+        return weights.allSatisfy(\.isFinite) ? weights : nil
     }
 
     /// Per-token log-probs of completions under the current policy, no gradient (inference path).

@@ -6,9 +6,9 @@ extension LlamaModel {
     func loraForward(_ m: LoRAMatrices, target: LoRATarget, rank r: Int, scale s: Float, rows n: Int,
                      x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, saved u: UnsafeMutablePointer<Float>) {
         let g = target.geometry(config)
-        BLAS.gemm(transA: false, transB: true, m: n, n: r, k: g.inputs, a: x, lda: g.inputs, b: m.a.pointer,
+        TrainingThreads.gemm(transA: false, transB: true, m: n, n: r, k: g.inputs, a: x, lda: g.inputs, b: m.a.pointer,
                   ldb: g.inputs, c: u, ldc: r)
-        BLAS.gemm(transA: false, transB: true, m: n, n: g.outputs, k: r, alpha: s, a: u, lda: r, b: m.b.pointer,
+        TrainingThreads.gemm(transA: false, transB: true, m: n, n: g.outputs, k: r, alpha: s, a: u, lda: r, b: m.b.pointer,
                   ldb: r, beta: 1, c: y + g.column, ldc: g.ld)
     }
 
@@ -20,16 +20,16 @@ extension LlamaModel {
         let g = target.geometry(config)
         let dYSlice = dY + g.column
         // dB [out, r] += s · dYᵀ [out, N] · U [N, r]
-        BLAS.gemm(transA: true, transB: false, m: g.outputs, n: r, k: n, alpha: s, a: dYSlice, lda: g.ld, b: u, ldb: r,
+        TrainingThreads.gemm(transA: true, transB: false, m: g.outputs, n: r, k: n, alpha: s, a: dYSlice, lda: g.ld, b: u, ldb: r,
                   beta: 1, c: dm.b.pointer, ldc: r)
         // dU [N, r] = s · dY [N, out] · B [out, r]
-        BLAS.gemm(transA: false, transB: false, m: n, n: r, k: g.outputs, alpha: s, a: dYSlice, lda: g.ld,
+        TrainingThreads.gemm(transA: false, transB: false, m: n, n: r, k: g.outputs, alpha: s, a: dYSlice, lda: g.ld,
                   b: m.b.pointer, ldb: r, c: dU, ldc: r)
         // dA [r, in] += dUᵀ [r, N] · X [N, in]
-        BLAS.gemm(transA: true, transB: false, m: r, n: g.inputs, k: n, a: dU, lda: r, b: x, ldb: g.inputs,
+        TrainingThreads.gemm(transA: true, transB: false, m: r, n: g.inputs, k: n, a: dU, lda: r, b: x, ldb: g.inputs,
                   beta: 1, c: dm.a.pointer, ldc: g.inputs)
         // dX [N, in] += dU [N, r] · A [r, in]
-        BLAS.gemm(transA: false, transB: false, m: n, n: g.inputs, k: r, a: dU, lda: r, b: m.a.pointer, ldb: g.inputs,
+        TrainingThreads.gemm(transA: false, transB: false, m: n, n: g.inputs, k: r, a: dU, lda: r, b: m.a.pointer, ldb: g.inputs,
                   beta: 1, c: dX, ldc: g.inputs)
     }
 }

@@ -11,6 +11,15 @@ extension LlamaModel {
     public func trainingBackward(_ batch: TrainingBatch, targetWeights: [Float], adapters: LoRAAdapters? = nil,
                                  activations a: TrainingActivations, gradients: LlamaGradients?,
                                  adapterGradients: LoRAAdapters? = nil) throws {
+        try TrainingThreads.singleThreadedBLAS {
+            try backwardLayers(batch, targetWeights: targetWeights, adapters: adapters, activations: a,
+                               gradients: gradients, adapterGradients: adapterGradients)
+        }
+    }
+
+    private func backwardLayers(_ batch: TrainingBatch, targetWeights: [Float], adapters: LoRAAdapters?,
+                                activations a: TrainingActivations, gradients: LlamaGradients?,
+                                adapterGradients: LoRAAdapters?) throws {
         let cfg = config
         guard targetWeights.count == batch.targetCount, a.targets == batch.targetCount, a.rows >= batch.rowCount,
               a.savedForBackward else {
@@ -27,7 +36,7 @@ extension LlamaModel {
         let dx = a.x.pointer  // gradient of the residual stream [N, C]
 
         // Output layer and final norm.
-        outputLayerBackward(batch, weights: targetWeights, activations: a, gradients: gradients,
+        try outputLayerBackward(batch, weights: targetWeights, activations: a, gradients: gradients,
                             dHidden: a.dNormed.pointer)
         dx.update(repeating: 0, count: n * c)
         Kernels.parallelRMSNormBackward(dOut: a.dNormed.pointer, x: a.finalResidual.pointer, gain: weights.outputNorm.pointer,
@@ -48,11 +57,11 @@ extension LlamaModel {
 
             // Feed-forward block (x_out = x_mid + hidden·Wdown, hidden = swiGLU(norm(x_mid)·Wgu)).
             // dHidden [N, F] = dx [N, C] · Wdown [C, F]
-            BLAS.gemm(transA: false, transB: false, m: n, n: f, k: c, a: dx, lda: c, b: w.down.pointer, ldb: f,
+            TrainingThreads.gemm(transA: false, transB: false, m: n, n: f, k: c, a: dx, lda: c, b: w.down.pointer, ldb: f,
                       c: a.dHidden.pointer, ldc: f)
             Kernels.parallelSwiGLU(gateUp: gateUp, rows: n, ffnWidth: f, out: a.hidden.pointer)
             if let g {  // dWdown [C, F] += dxᵀ · hidden
-                BLAS.gemm(transA: true, transB: false, m: c, n: f, k: n, a: dx, lda: c, b: a.hidden.pointer, ldb: f,
+                TrainingThreads.gemm(transA: true, transB: false, m: c, n: f, k: n, a: dx, lda: c, b: a.hidden.pointer, ldb: f,
                           beta: 1, c: g.down.pointer, ldc: f)
             }
             lora(.down, x: a.hidden.pointer, dY: dx, dX: a.dHidden.pointer)
@@ -61,11 +70,11 @@ extension LlamaModel {
             Kernels.parallelRMSNormRecompute(x: residualMid, gain: w.ffnNorm.pointer, rstd: ffnRstd, rows: n, width: c,
                                      out: a.normed.pointer)
             if let g {  // dWgu [2F, C] += dGateUpᵀ · normed
-                BLAS.gemm(transA: true, transB: false, m: 2 * f, n: c, k: n, a: a.dGateUp.pointer, lda: 2 * f,
+                TrainingThreads.gemm(transA: true, transB: false, m: 2 * f, n: c, k: n, a: a.dGateUp.pointer, lda: 2 * f,
                           b: a.normed.pointer, ldb: c, beta: 1, c: g.gateUp.pointer, ldc: c)
             }
             // dNormed [N, C] = dGateUp [N, 2F] · Wgu [2F, C]
-            BLAS.gemm(transA: false, transB: false, m: n, n: c, k: 2 * f, a: a.dGateUp.pointer, lda: 2 * f,
+            TrainingThreads.gemm(transA: false, transB: false, m: n, n: c, k: 2 * f, a: a.dGateUp.pointer, lda: 2 * f,
                       b: w.gateUp.pointer, ldb: c, c: a.dNormed.pointer, ldc: c)
             for t in [LoRATarget.gate, .up] { lora(t, x: a.normed.pointer, dY: a.dGateUp.pointer, dX: a.dNormed.pointer) }
             Kernels.parallelRMSNormBackward(dOut: a.dNormed.pointer, x: residualMid, gain: w.ffnNorm.pointer, rstd: ffnRstd,
@@ -73,10 +82,10 @@ extension LlamaModel {
 
             // Attention block (x_mid = x_in + attention·Wo).
             // dAttention [N, QD] = dx [N, C] · Wo [C, QD]
-            BLAS.gemm(transA: false, transB: false, m: n, n: qd, k: c, a: dx, lda: c, b: w.attentionOutput.pointer,
+            TrainingThreads.gemm(transA: false, transB: false, m: n, n: qd, k: c, a: dx, lda: c, b: w.attentionOutput.pointer,
                       ldb: qd, c: a.dAttention.pointer, ldc: qd)
             if let g {  // dWo [C, QD] += dxᵀ · attention
-                BLAS.gemm(transA: true, transB: false, m: c, n: qd, k: n, a: dx, lda: c, b: attention, ldb: qd,
+                TrainingThreads.gemm(transA: true, transB: false, m: c, n: qd, k: n, a: dx, lda: c, b: attention, ldb: qd,
                           beta: 1, c: g.attentionOutput.pointer, ldc: qd)
             }
             lora(.o, x: attention, dY: dx, dX: a.dAttention.pointer)
@@ -88,11 +97,11 @@ extension LlamaModel {
             Kernels.parallelRMSNormRecompute(x: residualIn, gain: w.attentionNorm.pointer, rstd: attentionRstd, rows: n,
                                      width: c, out: a.normed.pointer)
             if let g {  // dWqkv [QKV, C] += dQKVᵀ · normed
-                BLAS.gemm(transA: true, transB: false, m: qkvw, n: c, k: n, a: a.dQKV.pointer, lda: qkvw,
+                TrainingThreads.gemm(transA: true, transB: false, m: qkvw, n: c, k: n, a: a.dQKV.pointer, lda: qkvw,
                           b: a.normed.pointer, ldb: c, beta: 1, c: g.qkv.pointer, ldc: c)
             }
             // dNormed [N, C] = dQKV [N, QKV] · Wqkv [QKV, C]
-            BLAS.gemm(transA: false, transB: false, m: n, n: c, k: qkvw, a: a.dQKV.pointer, lda: qkvw,
+            TrainingThreads.gemm(transA: false, transB: false, m: n, n: c, k: qkvw, a: a.dQKV.pointer, lda: qkvw,
                       b: w.qkv.pointer, ldb: c, c: a.dNormed.pointer, ldc: c)
             for t in [LoRATarget.q, .k, .v] { lora(t, x: a.normed.pointer, dY: a.dQKV.pointer, dX: a.dNormed.pointer) }
             Kernels.parallelRMSNormBackward(dOut: a.dNormed.pointer, x: residualIn, gain: w.attentionNorm.pointer,

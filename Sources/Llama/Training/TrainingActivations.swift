@@ -26,6 +26,9 @@ public final class TrainingActivations: @unchecked Sendable {
     var savedForBackward = false
     /// Whether the last forward pass also computed `headGradient` (see `trainingForward`).
     var headGradientReady = false
+    /// The token weights `headGradient`'s rows already carry (the forward pass ran the head's backward), nil
+    /// when they are unweighted.
+    var headGradientWeights: [Float]?
     /// Query rows per attention block (see `trainingAttentionForward`); scores hold this many rows per worker.
     static let attentionBlockRows = 64
     /// Target rows per output-layer chunk in the current batch (at most `chunkRows`).

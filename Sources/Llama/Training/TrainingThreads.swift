@@ -15,29 +15,39 @@ enum TrainingThreads {
     /// Sections running, and the OpenBLAS thread count to restore when none is.
     private static let singleThreaded = Mutex<(active: Int, saved: Int)>((0, 0))
 
-    /// Workers a pass splits its tasks over.
-    static var workers: Int { max(1, BLAS.threadCount) }
+    /// Workers a pass splits its tasks over: OpenBLAS's thread count outside a single-threaded section,
+    /// the count it will get back inside one.
+    static var workers: Int { max(1, singleThreaded.withLock { $0.active > 0 ? $0.saved : BLAS.threadCount }) }
 
-    /// Calls `body(worker)` for every worker in `0..<workers` concurrently (inline when there is one), with
-    /// OpenBLAS single-threaded while they run.
-    static func run(workers: Int, _ body: (Int) -> Void) {
-        if workers <= 1 { return body(0) }
+    /// Runs `body` with OpenBLAS single-threaded, restoring its thread count when the last overlapping
+    /// section ends. A training pass runs whole in one section: its products are split by `gemm` over
+    /// the workers, so OpenBLAS's own threads stay asleep instead of spinning between calls.
+    static func singleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
         singleThreaded.withLock { state in
             if state.active == 0 {
                 state.saved = BLAS.threadCount
-                BLAS.threadCount = 1
+                if state.saved != 1 { BLAS.threadCount = 1 }
             }
             state.active += 1
         }
         defer {
             singleThreaded.withLock { state in
                 state.active -= 1
-                if state.active == 0 { BLAS.threadCount = state.saved }
+                if state.active == 0 && state.saved != 1 { BLAS.threadCount = state.saved }
             }
         }
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: workers) { body($0) }
+        return try body()
+    }
+
+    /// Calls `body(worker)` for every worker in `0..<workers` concurrently (inline when there is one), with
+    /// OpenBLAS single-threaded while they run.
+    static func run(workers: Int, _ body: (Int) -> Void) {
+        if workers <= 1 { return body(0) }
+        singleThreadedBLAS {
+            withoutActuallyEscaping(body) { body in
+                nonisolated(unsafe) let body = body
+                DispatchQueue.concurrentPerform(iterations: workers) { body($0) }
+            }
         }
     }
 
