@@ -7,6 +7,10 @@ import Synchronization
 /// thread in a VM costs tens of microseconds per region. Here a worker that ran the previous region is still
 /// spinning when the next one starts, so a hand-off is a cache-line round trip.
 ///
+/// Iterations are taken one at a time from a shared counter, and a worker must join a job before it takes any: when
+/// the caller has run out of iterations it closes the job, so a worker that was descheduled (a loaded machine) and
+/// had not joined yet is never waited for; the caller then simply ran every iteration itself.
+///
 /// One job at a time: a call made while another runs (from a worker, or from a second thread) runs its iterations
 /// on its own thread, in order, so nesting can never deadlock.
 public final class ForkJoin: @unchecked Sendable {
@@ -20,7 +24,8 @@ public final class ForkJoin: @unchecked Sendable {
     private let workerCount: Int
     private let busy = Atomic<Bool>(false)
     private let generation = Atomic<Int>(0)     // bumped once per job
-    private let completions = Atomic<Int>(0)    // jobs finished, summed over workers: generation · workers when idle
+    private let next = Atomic<Int>(0)           // the running job's next untaken iteration
+    private let members = Atomic<Int>(0)        // generation << 8 | closed (128) | workers inside the job (< 128)
     private let sleepers = Mutex<Int>(0)         // workers blocked on `wake`
     private let wake = NSCondition()
     // The running job; written before `generation` is bumped (release) and read after it is seen (acquire).
@@ -40,8 +45,8 @@ public final class ForkJoin: @unchecked Sendable {
     /// Threads a job can use: the caller plus the workers.
     public var threadCount: Int { workerCount + 1 }
 
-    /// Calls `body(i)` for every i < `iterations`, i = 0 on the calling thread, and returns when all have returned.
-    /// Iteration i runs on thread i % `threadCount`.
+    /// Calls `body(i)` for every i < `iterations` (on the calling thread and whichever workers join in time) and
+    /// returns when all have returned.
     public func run(iterations n: Int, _ body: (Int) -> Void) {
         if n <= 0 { return }
         if n == 1 || !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
@@ -51,16 +56,19 @@ public final class ForkJoin: @unchecked Sendable {
         withoutActuallyEscaping(body) { escaping in
             self.body = escaping
             iterations = n
-            let job = generation.add(1, ordering: .releasing).newValue
+            next.store(0, ordering: .relaxed)
+            let job = generation.load(ordering: .relaxed) + 1
+            members.store(job << 8, ordering: .releasing)
+            generation.store(job, ordering: .releasing)
             if sleepers.withLock({ $0 }) > 0 {
                 wake.lock()
                 wake.broadcast()
                 wake.unlock()
             }
-            for i in stride(from: 0, to: n, by: threadCount) { escaping(i) }
-            // Every worker, even one without an iteration: it must not read the next job's fields late.
-            let total = job * workerCount
-            Self.spinThenYield { completions.load(ordering: .acquiring) == total }
+            takeIterations(escaping, count: n)
+            // No one joins from now on; wait for those inside (they are running, or were a moment ago).
+            members.bitwiseOr(128, ordering: .acquiringAndReleasing)
+            Self.spinThenYield { members.load(ordering: .acquiring) & 127 == 0 }
             self.body = nil
         }
         busy.store(false, ordering: .releasing)
@@ -83,6 +91,27 @@ public final class ForkJoin: @unchecked Sendable {
         }
     }
 
+    /// Runs iterations from the shared counter until none is left.
+    private func takeIterations(_ body: (Int) -> Void, count n: Int) {
+        while true {
+            let i = next.add(1, ordering: .relaxed).oldValue
+            if i >= n { return }
+            body(i)
+        }
+    }
+
+    /// Enters job `job` unless it is over or closed; true when the worker may take iterations (and must leave).
+    private func join(job: Int) -> Bool {
+        var current = members.load(ordering: .acquiring)
+        while current >> 8 == job && current & 128 == 0 {
+            let (exchanged, original) = members.compareExchange(expected: current, desired: current + 1,
+                                                                ordering: .acquiringAndReleasing)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
     private func workerLoop(index w: Int) {
         var seen = 0
         while true {
@@ -103,10 +132,10 @@ public final class ForkJoin: @unchecked Sendable {
                 wake.unlock()
             }
             seen = generation.load(ordering: .acquiring)
-            if let body, w + 1 < iterations {
-                for i in stride(from: w + 1, to: iterations, by: threadCount) { body(i) }
+            if join(job: seen) {
+                if let body { takeIterations(body, count: iterations) }
+                members.subtract(1, ordering: .releasing)
             }
-            completions.add(1, ordering: .releasing)
         }
     }
 }

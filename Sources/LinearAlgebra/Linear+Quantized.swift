@@ -8,9 +8,9 @@ extension Linear {
 
     /// Y[m×n] (=|+=) X[m×k] · Wᵀ with W = `w` ([n][k] in Q4_1 / Q8_0 blocks); X and Y with row strides `ldx` / `ldy`.
     ///
-    /// Each thread takes a range of output rows and runs `QuantizedProduct` on it, which expands each weight block
-    /// in registers and uses it for up to 8 input rows at once. So every weight byte is read from memory once per
-    /// call, whatever m is, and the arithmetic per output is exactly that of the f32 small-batch path: with the
+    /// The output rows are split in parts over the threads; each part runs `QuantizedProduct`, which expands a weight
+    /// row at a time into an L1 scratch and uses it for up to 8 input rows at once. So every weight byte is read from
+    /// memory once per call, whatever m is, and the arithmetic per output is exactly that of the f32 small-batch path: with the
     /// same dequantized values the results are bit-identical to `forward(m:k:n:x:w:...)` with m ≤
     /// `smallBatchLimit`. Requires `smallBatchAvailable`; any m ≥ 1 works.
     public static func forward(
@@ -20,8 +20,10 @@ extension Linear {
         precondition(smallBatchAvailable, "Linear.forward(quantized:) needs AVX2/FMA")
         let k = w.columns, n = w.rows
         if m == 0 || n == 0 { return }
-        let threads = n * k >= 65536 ? Self.threads : 1
-        let chunk = ((n + threads - 1) / threads + 3) & ~3  // whole groups of 4 output rows per thread
+        // Four parts per thread, taken from a shared counter: if one thread is held up (a loaded machine), the
+        // other takes over its remaining parts.
+        let parts = n * k >= 65536 && Self.threads > 1 ? 4 * Self.threads : 1
+        let chunk = ((n + parts - 1) / parts + 3) & ~3  // whole groups of 4 output rows per part
         let format: QuantizedProduct.Format = w.format == .q4_1 ? .q4_1 : .q8_0
         let xs = Int(bitPattern: x), ys = Int(bitPattern: y), ws = Int(bitPattern: w.rowPointer(0))  // Sendable captures
         let rowBytes = w.rowBytes
@@ -33,6 +35,6 @@ extension Linear {
                                      y: UnsafeMutablePointer(bitPattern: ys)!, ldy: ldy, columns: j0..<j1,
                                      accumulate: accumulate)
         }
-        ForkJoin.shared.run(iterations: threads, run)
+        ForkJoin.shared.run(iterations: parts, run)
     }
 }

@@ -4,7 +4,8 @@ import Testing
 @testable import LinearAlgebra
 
 /// The fork-join pool runs every iteration exactly once, returns only after all of them, survives many jobs in a row
-/// (the worker alternates between spinning and sleeping), and never deadlocks on nested or concurrent calls.
+/// (the worker alternates between spinning and sleeping; a sleeping one is woken), and never deadlocks on nested or
+/// concurrent calls.
 @Suite struct ForkJoinTests {
     /// Per-iteration hit counts of one job, written from several threads.
     final class Hits: @unchecked Sendable {
@@ -31,31 +32,34 @@ import Testing
         }
     }
 
-    /// A pool of its own: the shared one may be busy with another test's job, and then runs a call inline.
-    @Test func iterationsSpreadOverThreads() {
-        let pool = ForkJoin(workers: 2)
-        let threads = Mutex<[Int: String]>([:])
-        pool.run(iterations: 6) { i in
-            let name = Thread.current.name ?? ""
-            threads.withLock { $0[i] = name.hasPrefix("forkjoin") ? name : "caller" }
+    /// Iteration 0 waits (up to 5 s) for iteration 1 to start, so it returns early only if another thread ran
+    /// iteration 1 at the same time: a worker joined.
+    static func rendezvous(_ pool: ForkJoin) -> Bool {
+        let started = Atomic<Int>(0)
+        let met = Mutex(false)
+        pool.run(iterations: 2) { i in
+            started.add(1, ordering: .sequentiallyConsistent)
+            if i == 0 {
+                let deadline = Date().addingTimeInterval(5)
+                while started.load(ordering: .sequentiallyConsistent) < 2 && Date() < deadline {}
+                met.withLock { $0 = started.load(ordering: .sequentiallyConsistent) == 2 }
+            }
         }
-        let names = threads.withLock { $0 }
-        #expect(names == [0: "caller", 1: "forkjoin-0", 2: "forkjoin-1", 3: "caller", 4: "forkjoin-0", 5: "forkjoin-1"])
+        return met.withLock { $0 }
+    }
+
+    /// A pool of its own: the shared one may be busy with another test's job, and then runs a call inline.
+    @Test func aWorkerJoins() {
+        let pool = ForkJoin(workers: 1)
+        #expect(Self.rendezvous(pool))
     }
 
     @Test func jobsAfterTheWorkerSlept() {
         let pool = ForkJoin(workers: 1)
-        let hits = Hits(2)
-        let workerRan = Mutex(0)
         for _ in 0..<3 {
-            Thread.sleep(forTimeInterval: 0.005)  // beyond the spin time: the worker is asleep
-            pool.run(iterations: 2) { i in
-                hits.hit(i)
-                if Thread.current.name == "forkjoin-0" { workerRan.withLock { $0 += 1 } }
-            }
+            Thread.sleep(forTimeInterval: 0.005)  // beyond the spin time: the worker is asleep and must be woken
+            #expect(Self.rendezvous(pool))
         }
-        #expect(hits.all == [3, 3])
-        #expect(workerRan.withLock { $0 } == 3)
     }
 
     @Test func nestedCallsRunInline() {
