@@ -1,4 +1,3 @@
-import Dispatch
 import LinearAlgebra
 
 /// Tokens to append to one sequence in a forward pass.
@@ -85,7 +84,7 @@ extension LlamaModel {
         let scoreCount = entries.map { max($0.tokens.count, group) * ($0.cache.count + $0.tokens.count) }.max() ?? 0
         // Pure decode steps of several sequences run attention on several threads (prefill attention
         // is BLAS, which threads itself).
-        let threads = entries.count > 1 && entries.allSatisfy({ $0.tokens.count == 1 }) ? max(1, BLAS.threadCount) : 1
+        let threads = entries.count > 1 && entries.allSatisfy({ $0.tokens.count == 1 }) ? Linear.threads : 1
         let s = workspace
         s.reserve(config: cfg, rows: n, scoreCount: scoreCount * threads)
         if n == 0 { return s.normed }
@@ -119,7 +118,7 @@ extension LlamaModel {
             let starts = rowStarts
             if threads > 1 {
                 // Decode step: sequences are independent; each thread has its own score rows.
-                DispatchQueue.concurrentPerform(iterations: threads) { t in
+                ForkJoin.shared.run(iterations: threads) { t in
                     for e in stride(from: t, to: entries.count, by: threads) {
                         attention(layer: l, cache: entries[e].cache, rowStart: starts[e], rows: entries[e].tokens.count,
                                   scratch: s, scores: s.scores.pointer + t * scoreCount)

@@ -2,8 +2,9 @@ import Testing
 @testable import LinearAlgebra
 
 /// Quantized products against a naive reference: blocks decoded by a plain loop written here from the ggml layout,
-/// then a Double-accumulating product. Odd shapes: output counts that are not multiples of the panel (4 or 8 rows)
-/// or of the two threads' chunks, input widths of 1 to 48 blocks, 1 to 9 input rows, strided X and Y.
+/// then a Double-accumulating product. Odd shapes: output counts that are not multiples of the kernels' groups (1, 2, 4)
+/// or tiles (32) or of the two threads' chunks, input widths of 1 to 48 blocks (beyond 20, walked in chunks of 16),
+/// 1 to 16 input rows, strided X and Y.
 @Suite struct QuantizedMatrixTests {
     /// Random blocks of `format` with realistic scales: d in ±[2^-10, 2^-4] (halves, some subnormal-free), m in
     /// ±0.1; every nibble / byte value appears.
@@ -66,11 +67,11 @@ import Testing
         #expect(out.array.map(\.bitPattern) == reference[(2 * 96)...].map(\.bitPattern))
     }
 
-    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8, 9])
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16])
     func productMatchesNaive(rows m: Int) {
         var random = TestRandom(seed: 100 + UInt64(m))
         for format in [QuantizedMatrix.Format.q4_1, .q8_0] {
-            for (k, n) in [(32, 1), (32, 7), (96, 37), (576, 301), (1536, 13)] {
+            for (k, n) in [(32, 1), (32, 7), (96, 37), (576, 301), (1536, 13), (1536, 75)] {
                 let w = Self.randomMatrix(format, rows: n, columns: k, random: &random)
                 let wf = Self.naiveDequantize(w)  // [n, k]
                 let ldx = k + 3, ldy = n + 5
