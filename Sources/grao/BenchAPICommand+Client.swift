@@ -7,11 +7,6 @@ import Glibc
 
 /// The benchmark's measuring tools: a blocking HTTP client on its own socket, wrk, timing and JSON lines.
 extension BenchAPICommand {
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
-
     static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
     /// One JSON line, with the 1-minute load average (above ~0.5, other processes shared the cores).

@@ -35,12 +35,12 @@ extension BenchAPICommand {
         for _ in 0..<repetitions {
             let start = ContinuousClock.now
             let groups = try await engine.generate(requests)
-            direct.append(Self.seconds(since: start))
+            direct.append(start.elapsedSeconds)
             directTokens = groups.reduce(0) { $0 + $1.reduce(0) { $0 + $1.tokens.count } }
             let (seconds, tokens, scored) = try await Self.onThread { () throws -> (Double, Int, Int) in
                 let start = ContinuousClock.now
                 let response = try Self.post(port: port, path: "/v1/groups", body: body)
-                let elapsed = Self.seconds(since: start)
+                let elapsed = start.elapsedSeconds
                 let samples = (response["groups"] as? [[String: Any]] ?? []).flatMap { $0["samples"] as? [[String: Any]] ?? [] }
                 return (elapsed, samples.reduce(0) { $0 + ($1["token_count"] as? Int ?? 0) },
                         samples.filter { $0["score"] is Double }.count)

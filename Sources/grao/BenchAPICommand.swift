@@ -72,18 +72,18 @@ struct BenchAPICommand: AsyncParsableCommand {
             // thread is reported beside them for reference.
             let start = ContinuousClock.now
             let groups = try await engine.generate(requests)
-            direct.append(Self.seconds(since: start))
+            direct.append(start.elapsedSeconds)
             directTokens = groups.reduce(0) { $0 + $1.reduce(0) { $0 + $1.tokens.count } }
             viaModel.append(try await engine.run { context -> Double in
                 let start = ContinuousClock.now
                 _ = try context.policy.generate(requests, endOfSequence: context.info.endOfSequence, decoder: context.info.tokenizer)
-                return Self.seconds(since: start)
+                return start.elapsedSeconds
             })
             let payload = [UInt8](body)
             let (httpSeconds, completionTokens) = try await Self.onThread { () throws -> (Double, Int) in
                 let start = ContinuousClock.now
                 let response = try Self.post(port: port, path: "/v1/generate", body: payload)
-                return (Self.seconds(since: start), (response["usage"] as? [String: Any])?["completion_tokens"] as? Int ?? -1)
+                return (start.elapsedSeconds, (response["usage"] as? [String: Any])?["completion_tokens"] as? Int ?? -1)
             }
             overHTTP.append(httpSeconds)
             httpTokens = completionTokens

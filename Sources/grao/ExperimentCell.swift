@@ -88,7 +88,7 @@ struct ExperimentCell {
             if step % config.evalEvery == 0 || step == config.steps {
                 let start = ContinuousClock.now
                 let results = try await evaluator.run(policy: trainer.policy)
-                let seconds = ExperimentClock.seconds(since: start)
+                let seconds = start.elapsedSeconds
                 totals.evalSeconds += seconds
                 totals.evalTokens += results.reduce(0) { $0 + $1.tokens }
                 let object = Self.evalObject(step: step, items: results, baseline: baseline, seconds: seconds)
@@ -107,7 +107,7 @@ struct ExperimentCell {
                     let termTotal = termSums.values.reduce(0, +)
                     if method.algorithm == .grao, termTotal > 0 { result["term_shares"] = termSums.mapValues { $0 / termTotal } }
                     result["totals"] = [
-                        "seconds": ExperimentClock.seconds(since: cellStart), "generated_tokens": totals.generated,
+                        "seconds": cellStart.elapsedSeconds, "generated_tokens": totals.generated,
                         "fed_train_tokens": totals.trainTokens, "rollout_seconds": totals.rolloutSeconds,
                         "update_seconds": totals.updateSeconds, "eval_seconds": totals.evalSeconds,
                         "eval_generated_tokens": totals.evalTokens, "skipped_steps": trainer.skippedSteps,

@@ -81,7 +81,7 @@ struct ExperimentCommand: AsyncParsableCommand {
                 // Finished cells are kept; --resume continues from this one.
                 throw ExperimentError("cell \(cell.name) failed: \(error); finished cells are in \(cellDir), rerun with --resume")
             }
-            progress.cellDone(seconds: ExperimentClock.seconds(since: start))
+            progress.cellDone(seconds: start.elapsedSeconds)
         }
         withExtendedLifetime(judge) {}
 
@@ -139,7 +139,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         let start = ContinuousClock.now
         let items = try await evaluator.run(policy: loaded.model)
         var object = ExperimentCell.evalObject(step: 0, items: items, baseline: items,
-                                               seconds: ExperimentClock.seconds(since: start))
+                                               seconds: start.elapsedSeconds)
         object["items"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(items))
         try ExperimentFiles.writeAtomically(try ExperimentFiles.json(object), to: path)
         let s = EvaluationSummary(items)
@@ -175,7 +175,7 @@ final class Progress: @unchecked Sendable {
     init(total: Int) { self.total = total }
 
     func say(_ text: String) {
-        let elapsed = ExperimentClock.seconds(since: start)
+        let elapsed = start.elapsedSeconds
         FileHandle.standardError.write(Data(String(format: "[%6.0f s] %@\n", elapsed, text).utf8))
     }
 

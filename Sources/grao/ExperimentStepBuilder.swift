@@ -73,15 +73,7 @@ struct ExperimentStepBuilder {
         let batchResult = try rollout.items(try rollout.scored(groups, rewards: scores), trainer: trainer)
         var out = ExperimentRollout(stats: batchResult.stats)
         out.generatedTokens = groups.reduce(0) { $0 + $1.samples.reduce(0) { $0 + $1.tokens.count } }
-        out.seconds = ExperimentClock.seconds(since: start)
+        out.seconds = start.elapsedSeconds
         return (batchResult.items, out)
-    }
-}
-
-/// Seconds between two instants, as the logs report them.
-enum ExperimentClock {
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }

@@ -37,8 +37,7 @@ struct GenerateCommand: ParsableCommand {
         } catch let error as LlamaError {
             throw ValidationError(error.description)
         }
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = start.elapsedSeconds
         let generated = samples.reduce(0) { $0 + $1.tokens.count }
         if json {
             try printJSON([

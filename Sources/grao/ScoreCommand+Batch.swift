@@ -32,7 +32,7 @@ extension ScoreCommand {
         let cpuAfter = Self.cpuSeconds()
         let failed = outcomes.filter { $0.value == nil }.count
         if summary {
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let seconds = elapsed.inSeconds
             var out: [String: JSONValue] = [
                 "items": .number(Double(batch.count)), "failed": .number(Double(failed)),
                 "seconds": .number(seconds),

@@ -42,8 +42,7 @@ struct TrainBenchCommand: ParsableCommand {
         func seconds(_ f: () throws -> Void) rethrows -> Double {
             let start = ContinuousClock.now
             try f()
-            let d = ContinuousClock.now - start
-            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            return start.elapsedSeconds
         }
         func median(_ f: () throws -> Double) rethrows -> (median: Double, all: [Double]) {
             _ = try f()  // warm-up: buffers faulted in, optimizer state allocated

@@ -125,7 +125,7 @@ struct TrainCommand: AsyncParsableCommand {
             for case .failure(let f) in outcomes { failures[f.kind.rawValue, default: 0] += 1 }
             let scored = try rollout.scored(groups, rewards: outcomes.map(\.value))
             var built = try rollout.items(scored, trainer: trainer)
-            built.stats.seconds = Self.seconds(since: start)
+            built.stats.seconds = start.elapsedSeconds
             let metrics = try trainer.step(built.items)
             stepIndex = trainer.optimizer.step
             try printJSON(metricsLine(metrics, rollout: built.stats, rewardName: rewardModel.name, failures: failures))
@@ -159,11 +159,6 @@ struct TrainCommand: AsyncParsableCommand {
             schedule: try LearningRateSchedule(peak: peak, warmupSteps: warmup,
                                                decay: schedule == "cosine" ? .cosine : .constant, totalSteps: steps),
             maxGradNorm: maxGradNorm > 0 ? maxGradNorm : nil, microBatchTokens: microBatchTokens, seed: seed)
-    }
-
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
     /// Writes `output/step-N` atomically.
