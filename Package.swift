@@ -71,7 +71,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "LlamaTests", dependencies: ["Llama"], resources: [.copy("Fixtures")],
                     swiftSettings: swiftSettings),
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Sockets"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "CurlClientTests", dependencies: ["CurlClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RewardsTests", dependencies: ["Rewards", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Llama"], swiftSettings: swiftSettings),
