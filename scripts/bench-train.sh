@@ -43,7 +43,7 @@ for figure in ["train_full", "train_lora", "score_nograd"]:
         g, t = grao[figure], torch[figure]
         print(json.dumps({"figure": figure + "_ratio", "grao_tokens_per_s": g["tokens_per_s"],
                           "pytorch_tokens_per_s": t["tokens_per_s"], "ratio": g["tokens_per_s"] / t["tokens_per_s"],
-                          "target": 1.2, "grao_fraction_of_fma_peak": g.get("fraction_of_fma_peak")}))
+                          "target": 1.2, "grao_fraction_of_gemm_peak": g.get("fraction_of_gemm_peak")}))
 PY
 else
     echo "bench-train: no Python with torch, transformers, gguf and peft: PyTorch anchor skipped" >&2

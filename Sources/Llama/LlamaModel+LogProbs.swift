@@ -17,8 +17,8 @@ public struct ScoringPair: Sendable, Equatable {
 
 extension LlamaModel {
     /// One set of scoring activations kept between `completionLogProbs` calls (any model: it only grows to
-    /// the largest pass). A call's buffers are ~100 MB at 8 × 192 tokens, most of it the [R, V] logits
-    /// chunk, and allocating, zeroing and faulting them in afresh cost ~2 % of the pass. Concurrent calls
+    /// the largest pass). A call's buffers are ~150 MB at 8 × 192 tokens, most of it one [R, V] logits
+    /// chunk per worker, and allocating, zeroing and faulting them in afresh cost ~2 % of the pass. Concurrent calls
     /// each get their own: one takes the spare, the others allocate.
     private static let spareScoringActivations = Mutex<TrainingActivations?>(nil)
 
@@ -26,10 +26,12 @@ extension LlamaModel {
     ///
     /// Pairs are packed into forward passes of at most `maxBatchTokens` tokens (a longer single pair
     /// gets a pass of its own), and the LM head runs over at most `chunkRows` positions at a time, so
-    /// memory for logits is chunkRows × V, never (all positions) × V. The passes are the training
-    /// forward pass without saving (`forwardPass(saving: false)`): no KV cache, causal block attention
-    /// on every core, one layer's activations alive at a time.
-    public func completionLogProbs(_ pairs: [ScoringPair], chunkRows: Int = 32,
+    /// memory for logits is chunkRows × V per worker (50 MB at 256), never (all positions) × V. 256 rows
+    /// keep the head's product efficient (at 32 rows each [32, C]·[C, V] product streams the whole head
+    /// for little work). The passes are the training forward pass without saving
+    /// (`forwardPass(saving: false)`): no KV cache, sequences dealt to the workers (`BatchShares`), one
+    /// layer's activations alive at a time.
+    public func completionLogProbs(_ pairs: [ScoringPair], chunkRows: Int = 256,
                                    maxBatchTokens: Int = 2048) throws -> [[Float]] {
         guard chunkRows >= 1, maxBatchTokens >= 1 else {
             throw LlamaError.invalidRequest("chunkRows and maxBatchTokens must be positive")

@@ -12,12 +12,17 @@ extension LlamaModel {
                                  activations a: TrainingActivations, gradients: LlamaGradients?,
                                  adapterGradients: LoRAAdapters? = nil) throws {
         try TrainingThreads.singleThreadedBLAS {
+            if let plan = a.sharePlan {
+                return try backwardShares(plan, batch: batch, targetWeights: targetWeights, adapters: adapters,
+                                          activations: a, gradients: gradients, adapterGradients: adapterGradients)
+            }
             try backwardLayers(batch, targetWeights: targetWeights, adapters: adapters, activations: a,
                                gradients: gradients, adapterGradients: adapterGradients)
         }
     }
 
-    private func backwardLayers(_ batch: TrainingBatch, targetWeights: [Float], adapters: LoRAAdapters?,
+    /// One batch's backward through every layer on this thread's workers (each product split over them).
+    func backwardLayers(_ batch: TrainingBatch, targetWeights: [Float], adapters: LoRAAdapters?,
                                 activations a: TrainingActivations, gradients: LlamaGradients?,
                                 adapterGradients: LoRAAdapters?) throws {
         let cfg = config

@@ -31,13 +31,19 @@ extension LlamaModel {
     func forwardPass(_ batch: TrainingBatch, adapters: LoRAAdapters?, activations a: TrainingActivations,
                      chunkRows: Int, saving: Bool, headGradient: Bool, targetWeights: [Float]? = nil,
                      gradients: LlamaGradients? = nil) throws -> [Float] {
-        try TrainingThreads.singleThreadedBLAS {
-            try forwardLayers(batch, adapters: adapters, activations: a, chunkRows: chunkRows, saving: saving,
-                              headGradient: headGradient, targetWeights: targetWeights, gradients: gradients)
+        a.sharePlan = nil
+        return try TrainingThreads.singleThreadedBLAS {
+            if let plan = try BatchShares.plan(batch, workers: TrainingThreads.workers, config: config) {
+                return try forwardShares(plan, adapters: adapters, activations: a, chunkRows: chunkRows, saving: saving,
+                                         headGradient: headGradient, targetWeights: targetWeights, gradients: gradients)
+            }
+            return try forwardLayers(batch, adapters: adapters, activations: a, chunkRows: chunkRows, saving: saving,
+                                     headGradient: headGradient, targetWeights: targetWeights, gradients: gradients)
         }
     }
 
-    private func forwardLayers(_ batch: TrainingBatch, adapters: LoRAAdapters?, activations a: TrainingActivations,
+    /// One batch through every layer on this thread's workers (each product split over them).
+    func forwardLayers(_ batch: TrainingBatch, adapters: LoRAAdapters?, activations a: TrainingActivations,
                                chunkRows: Int, saving: Bool, headGradient: Bool, targetWeights: [Float]?,
                                gradients: LlamaGradients?) throws -> [Float] {
         let cfg = config

@@ -29,6 +29,19 @@ public final class TrainingActivations: @unchecked Sendable {
     /// The token weights `headGradient`'s rows already carry (the forward pass ran the head's backward), nil
     /// when they are unweighted.
     var headGradientWeights: [Float]?
+    /// The last forward pass's data-parallel plan, nil when it ran as one batch with split products; the
+    /// backward pass follows the same plan (see `LlamaModel+DataParallel.swift`).
+    var sharePlan: BatchShares?
+    /// One activation set per share of a data-parallel pass, grown on demand and reused like the buffers.
+    private(set) var shares: [TrainingActivations] = []
+    /// Gradients of shares after the first, added into the caller's after each pass and left zero
+    /// (`TrainingThreads.absorb`); kept so that they are allocated once. `…Dirty`: in use since the last
+    /// absorb (a pass that failed part-way may have left partial sums), so cleared before the next use.
+    var privateGradients: LlamaGradients?
+    var privateAdapterGradients: LoRAAdapters?
+    var privateGradientsDirty = false
+    var privateAdapterGradientsDirty = false
+
     /// Query rows per attention block (see `trainingAttentionForward`); scores hold this many rows per worker.
     static let attentionBlockRows = 64
     /// Target rows per output-layer chunk in the current batch (at most `chunkRows`).
@@ -70,6 +83,12 @@ public final class TrainingActivations: @unchecked Sendable {
 
     /// An empty set; `reserve` sizes it.
     public init() {}
+
+    /// The first `count` share activation sets, created when missing.
+    func shareActivations(_ count: Int) -> [TrainingActivations] {
+        while shares.count < count { shares.append(TrainingActivations()) }
+        return Array(shares.prefix(count))
+    }
 
     /// Grows the buffers for a batch (never shrinks). `saving`: the forward pass keeps every layer's
     /// activations and the gradient scratch exists, as a backward pass needs; otherwise one layer slot
@@ -140,12 +159,14 @@ public final class TrainingActivations: @unchecked Sendable {
 
     /// Bytes held: saved activations and scratch, reported so that a batch's memory cost is known.
     public var savedBytes: Int {
-        4 * [residualIn, residualMid, attentionRstd, ffnRstd, qkv, attention, gateUp, finalResidual, finalRstd,
+        shares.reduce(0) { $0 + $1.savedBytes } + 4 * [residualIn, residualMid, attentionRstd, ffnRstd, qkv, attention, gateUp, finalResidual, finalRstd,
              finalNormed, loraHidden, cos, sin, headGradient].reduce(0) { $0 + $1.count } + 8 * logSumExp.count
     }
 
     public var scratchBytes: Int {
-        4 * [x, normed, hidden, scores, dScores, dNormed, dQKV, dAttention, dHidden, dGateUp, dLoRA, gathered,
-             logits].reduce(0) { $0 + $1.count }
+        let privates = (privateGradients?.tensors ?? []) + (privateAdapterGradients?.tensors ?? [])
+        return shares.reduce(0) { $0 + $1.scratchBytes } + 4 * privates.reduce(0) { $0 + $1.buffer.count }
+            + 4 * [x, normed, hidden, scores, dScores, dNormed, dQKV, dAttention, dHidden, dGateUp, dLoRA, gathered,
+                   logits].reduce(0) { $0 + $1.count }
     }
 }

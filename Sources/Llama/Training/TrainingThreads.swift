@@ -15,9 +15,16 @@ enum TrainingThreads {
     /// Sections running, and the OpenBLAS thread count to restore when none is.
     private static let singleThreaded = Mutex<(active: Int, saved: Int)>((0, 0))
 
+    /// Set while a worker runs one share of a data-parallel pass (`shares`): the other workers are busy
+    /// with the other shares, so everything inside runs on this thread alone.
+    @TaskLocal static var withinShare = false
+
     /// Workers a pass splits its tasks over: OpenBLAS's thread count outside a single-threaded section,
-    /// the count it will get back inside one.
-    static var workers: Int { max(1, singleThreaded.withLock { $0.active > 0 ? $0.saved : BLAS.threadCount }) }
+    /// the count it will get back inside one, and 1 within a share of a data-parallel pass.
+    static var workers: Int {
+        if withinShare { return 1 }
+        return max(1, singleThreaded.withLock { $0.active > 0 ? $0.saved : BLAS.threadCount })
+    }
 
     /// Runs `body` with OpenBLAS single-threaded, restoring its thread count when the last overlapping
     /// section ends. A training pass runs whole in one section: its products are split by `gemm` over
@@ -47,6 +54,40 @@ enum TrainingThreads {
             withoutActuallyEscaping(body) { body in
                 nonisolated(unsafe) let body = body
                 DispatchQueue.concurrentPerform(iterations: workers) { body($0) }
+            }
+        }
+    }
+
+    /// Runs `body(share)` for every share in `0..<count` at once, one worker each, with every split inside a
+    /// share (products, row loops, attention) run inline on that worker. Waits for all; the first error
+    /// thrown (in share order) is rethrown.
+    static func shares(_ count: Int, _ body: (Int) throws -> Void) throws {
+        let errors = Mutex<[Int: any Error]>([:])
+        singleThreadedBLAS {
+            withoutActuallyEscaping(body) { body in
+                nonisolated(unsafe) let body = body
+                DispatchQueue.concurrentPerform(iterations: count) { share in
+                    $withinShare.withValue(true) {
+                        do { try body(share) } catch { errors.withLock { $0[share] = error } }
+                    }
+                }
+            }
+        }
+        if let first = errors.withLock({ $0.min { $0.key < $1.key }?.value }) { throw first }
+    }
+
+    /// Adds each source into its destination and clears the source (the reduction of a data-parallel
+    /// backward pass: a share's private gradients go into the shared ones and are left zero for the next
+    /// pass), split over the workers by element ranges. Pairs must have equal counts.
+    static func absorb(_ pairs: [(into: FloatBuffer, from: FloatBuffer)]) {
+        for (dst, src) in pairs {
+            precondition(dst.count == src.count, "absorb: \(dst.count) vs \(src.count) elements")
+            nonisolated(unsafe) let d = dst.pointer, s = src.pointer
+            let blocks = (src.count + 4095) / 4096
+            rows(blocks, minimum: 16) { _, range in
+                let lo = range.lowerBound * 4096, hi = min(range.upperBound * 4096, src.count)
+                for i in lo..<hi { d[i] += s[i] }
+                (s + lo).update(repeating: 0, count: hi - lo)
             }
         }
     }
