@@ -23,11 +23,12 @@ extension APIServer {
             let reward = try resolveReward(body)
             try body.finish()
 
-            let step = engine.snapshot.step
+            let policy = engine.snapshot  // the policy the samples come from (a step queued first makes them stale)
+            let step = policy.step
             let sampled = try await sampleGroups(items, options: options, info: info)
             let outcomes = await scoreGroups(sampled, reward: reward)
             let groups = try zip(sampled, outcomes).map { group, scored in
-                try Self.storedGroup(group, outcomes: scored, advantages: advantageOptions, reward: reward.name, step: step)
+                try Self.storedGroup(group, outcomes: scored, advantages: advantageOptions, reward: reward.name, policy: policy)
             }
             let stored = state.groups.insert(groups)
             return try JSONResponse.make([
@@ -68,14 +69,15 @@ extension APIServer {
 
     /// A sampled group with its outcomes and advantages, ready to store.
     static func storedGroup(_ group: RolloutGroup, outcomes: (samples: [RewardOutcome], reference: RewardOutcome?),
-                            advantages: GroupAdvantages.Options, reward: String, step: Int) throws -> StoredGroup {
+                            advantages: GroupAdvantages.Options, reward: String,
+                            policy: ComputeEngine.Snapshot) throws -> StoredGroup {
         let sampleRewards = outcomes.samples.map(\.value)
         let referenceReward = outcomes.reference?.value
         return StoredGroup(scored: try ScoredGroup(group: group, sampleRewards: sampleRewards, referenceReward: referenceReward),
                            sampleOutcomes: outcomes.samples, referenceOutcome: outcomes.reference,
                            advantages: GroupAdvantages(sampleRewards: sampleRewards, referenceReward: referenceReward,
                                                        options: advantages),
-                           rewardName: reward, policyStep: step)
+                           rewardName: reward, policyStep: policy.step, policyVersion: policy.policyVersion)
     }
 
     /// A stored group as JSON: prompt, reference, samples with rewards (or failures) and advantages, statistics.

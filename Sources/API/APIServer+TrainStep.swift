@@ -26,7 +26,7 @@ extension APIServer {
             var scored: [ScoredGroup] = []
             var storedIDs: [String] = []
             var stale = 0
-            let step = engine.snapshot.step
+            let policy = engine.snapshot
             switch sources[0] {
             case "group_ids":
                 let ids = try body.optionalStrings("group_ids", maxCount: configuration.limits.maxPrompts) ?? []
@@ -35,7 +35,7 @@ extension APIServer {
                 let groups = try state.groups.groups(ids, path: "group_ids")
                 for (i, g) in groups.enumerated() {
                     try TrainStepRequest.check(g.scored.group, algorithm: algorithm, field: "group_ids[\(i)]")
-                    if g.policyStep != step { stale += 1 }
+                    if g.policyVersion != policy.policyVersion { stale += 1 }
                 }
                 scored = groups.map(\.scored)
                 storedIDs = ids
@@ -74,7 +74,7 @@ extension APIServer {
                     for (index, (group, outcome)) in zip(sampledIndices, zip(sampled, outcomes)) {
                         groups[index] = group
                         made.append(try Self.storedGroup(group, outcomes: outcome, advantages: advantageOptions,
-                                                         reward: reward.name, step: step))
+                                                         reward: reward.name, policy: policy))
                     }
                     storedIDs = state.groups.insert(made).map(\.id)
                     scored = try groups.enumerated().map { i, g in

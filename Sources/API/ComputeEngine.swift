@@ -76,12 +76,14 @@ public final class ComputeEngine: Sendable {
         public var mode: TrainingMode?
         /// Checkpoint last loaded or saved.
         public var checkpoint: String?
+        /// `EngineContext.policyVersion`: which weights the policy had after the last job.
+        public var policyVersion: UInt64 = 0
     }
 
     struct State {
         var status: Status = .loading
         var info: ModelInfo?
-        var snapshot = Snapshot(step: 0, mode: nil, checkpoint: nil)
+        var snapshot = Snapshot(step: 0, mode: nil, checkpoint: nil, policyVersion: 0)
         var queue: [Job] = []
         var nextID: UInt64 = 1
         var running = false
@@ -231,7 +233,8 @@ public final class ComputeEngine: Sendable {
                 case .generate(let jobs):
                     decode(jobs, context: context)
                 }
-                let snapshot = Snapshot(step: context.step, mode: context.trainer?.config.mode, checkpoint: context.checkpoint)
+                let snapshot = Snapshot(step: context.step, mode: context.trainer?.config.mode, checkpoint: context.checkpoint,
+                                        policyVersion: context.policyVersion)
                 state.withLock { s in
                     s.running = false
                     s.jobsDone += 1

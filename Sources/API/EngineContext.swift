@@ -37,7 +37,16 @@ public final class EngineContext {
     /// The base model. Full fine-tuning changes its weights in place.
     public let model: LlamaModel
     /// The trainer, once one exists (made by the first training job that needs it, with that job's settings).
-    public var trainer: PolicyTrainer?
+    public var trainer: PolicyTrainer? {
+        didSet {
+            // A full fine-tuning trainer changed the base model in place; its last change stays after it goes.
+            if let old = oldValue, old !== trainer, old.adapters == nil {
+                baseRevision = max(baseRevision, old.weightsRevision)
+            }
+        }
+    }
+    /// The last change of the base model's own weights by a full fine-tuning trainer that is gone (0: as loaded).
+    private var baseRevision: UInt64 = 0
     /// Name of the checkpoint last loaded or saved, for `/v1/model`.
     public var checkpoint: String?
     /// Values other parts of the API keep beside the model (e.g. the optimizer settings a trainer was made
@@ -56,4 +65,14 @@ public final class EngineContext {
 
     /// Optimizer steps taken so far (0 before any training).
     public var step: Int { trainer?.optimizer.step ?? 0 }
+
+    /// Identifies the weights `policy` samples with: equal versions mean the same weights. Changes with every
+    /// applied update and checkpoint load, and when a trainer is replaced by one whose policy differs (fresh
+    /// LoRA adapters over the same base are the base policy again). Stored groups keep the version they were
+    /// sampled under, so a step on them can say how many are stale even after a run replaced the trainer.
+    public var policyVersion: UInt64 {
+        guard let trainer else { return baseRevision }
+        if trainer.adapters == nil { return max(baseRevision, trainer.weightsRevision) }
+        return trainer.weightsRevision == 0 ? baseRevision : trainer.weightsRevision
+    }
 }

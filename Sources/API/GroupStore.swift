@@ -18,14 +18,17 @@ public struct StoredGroup: Sendable {
     public var advantages: GroupAdvantages
     /// Name of the reward that scored the group.
     public var rewardName: String
-    /// Optimizer step of the policy that generated the samples (how stale they are for a later step).
+    /// Optimizer step of the policy that generated the samples (reported; restarts with a new trainer).
     public var policyStep: Int
+    /// `EngineContext.policyVersion` when the samples were generated: a later step on the group counts it
+    /// stale when the policy's weights have changed since.
+    public var policyVersion: UInt64
     /// Wall-clock creation time (ISO 8601, UTC); set by `GroupStore.insert`.
     public var createdAt: String
 
     /// A group before it is stored.
     public init(scored: ScoredGroup, sampleOutcomes: [RewardOutcome], referenceOutcome: RewardOutcome?,
-                advantages: GroupAdvantages, rewardName: String, policyStep: Int) {
+                advantages: GroupAdvantages, rewardName: String, policyStep: Int, policyVersion: UInt64) {
         id = ""
         createdAt = ""
         self.scored = scored
@@ -34,6 +37,7 @@ public struct StoredGroup: Sendable {
         self.advantages = advantages
         self.rewardName = rewardName
         self.policyStep = policyStep
+        self.policyVersion = policyVersion
     }
 }
 

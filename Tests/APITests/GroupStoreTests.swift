@@ -22,7 +22,7 @@ import Testing
         return StoredGroup(scored: try! ScoredGroup(group: rollout, sampleRewards: [0], referenceReward: 1),
                            sampleOutcomes: [.score(RewardScore(0))], referenceOutcome: .score(RewardScore(1)),
                            advantages: GroupAdvantages(sampleRewards: [0], referenceReward: 1),
-                           rewardName: "exact", policyStep: 0)
+                           rewardName: "exact", policyStep: 0, policyVersion: 0)
     }
 
     @Test func insertGivesDistinctIdsAndGetReturnsTheGroup() throws {

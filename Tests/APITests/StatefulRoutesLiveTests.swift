@@ -87,6 +87,7 @@ import TestSupport
             #expect(step.object["step"] as? Int == i + 1)
             #expect(step.object["applied"] as? Bool == true)
             #expect((step.object["loss"] as? Double)?.isFinite == true)
+            if i == 0 { #expect(step.object["stale_groups"] as? Int == 0, "sampled by the untrained policy") }
         }
         // The GRPO step scored its fresh samples with the judge (the path POST /v1/groups takes too).
         #expect(try await Self.metric(server, calls) > callsAfterScore)
@@ -113,6 +114,9 @@ import TestSupport
         #expect(model.object["checkpoint"] as? String == "e2e" && model.object["step"] as? Int == 5)
         let loaded = try await server.request("POST", "/v1/checkpoints/e2e/load")
         #expect(loaded.status == 200 && loaded.object["step"] as? Int == 5, "\(loaded.text)")
+        // The first groups came from the untrained policy: both are stale now.
+        let late = try await server.request("POST", "/v1/train/step", json: ["algorithm": "grao", "group_ids": ids])
+        #expect(late.status == 200 && late.object["stale_groups"] as? Int == 2, "\(late.text)")
 
         // Restart on the same data directory: registrations and checkpoints are still there.
         #expect(await server.stop() == 0)

@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import Llama
+import Synchronization
 
 /// Runs update steps on a model: micro-batched training forward and backward passes over objective items,
 /// gradient accumulation, global-norm clipping, AdamW at the scheduled rate, and the bookkeeping around them
@@ -16,6 +17,11 @@ public final class PolicyTrainer: @unchecked Sendable {
     public internal(set) var optimizer: AdamW
     /// Steps skipped for non-finite values.
     public internal(set) var skippedSteps = 0
+    /// The last change of the weights this trainer trains, numbered process-wide (0: none since the trainer
+    /// was made with fresh adapters or over the model as it was). Lets a server tell whether samples came
+    /// from the current policy: step numbers cannot, since they restart with every new trainer.
+    public private(set) var weightsRevision: UInt64 = 0
+    private static let revisions = Mutex<UInt64>(0)
 
     let activations = TrainingActivations()
     let gradients: LlamaGradients?
@@ -42,6 +48,7 @@ public final class PolicyTrainer: @unchecked Sendable {
             optimizer = AdamW(config: config.optimizer, tensorSizes: tensors.map(\.buffer.count),
                               decays: tensors.map { $0.buffer.count != model.config.width })  // no decay on norm gains
         case .lora(let lora):
+            if adapters != nil { weightsRevision = Self.nextRevision() }  // given adapters: not the base policy
             let adapters = try adapters ?? LoRAAdapters.initialized(config: lora, model: model.config, seed: config.seed)
             guard adapters.config == lora else {
                 throw AlignmentError.invalidTraining("given adapters do not match the LoRA config")
@@ -78,10 +85,13 @@ public final class PolicyTrainer: @unchecked Sendable {
     /// Re-derives what depends on the trained weights (the merged LoRA policy); called after every update
     /// and after loading weights or adapters from a checkpoint. (A tied head shares the embedding's buffer.)
     public func weightsChanged() throws {
+        weightsRevision = Self.nextRevision()
         if let adapters, let mergedPolicy {
             try adapters.merge(base: model.weights, into: mergedPolicy.weights, config: model.config)
         }
     }
+
+    private static func nextRevision() -> UInt64 { revisions.withLock { $0 += 1; return $0 } }
 
     /// Restores optimizer moments and step (checkpoint resume).
     public func restoreOptimizer(step: Int, firstMoments: [[Float]], secondMoments: [[Float]]) throws {
