@@ -4,9 +4,10 @@ import Synchronization
 /// Data-parallel training passes: each worker runs whole sequences (a `BatchShares` share) through every
 /// layer with its own activations, instead of both workers splitting every product of one pass.
 ///
-/// Forward results are the same per sequence (each row's arithmetic does not depend on which other rows
-/// share its pass). Gradients differ from the one-batch pass only in summation order: the first share
-/// accumulates into the caller's gradients, every other share into private ones that are then added in.
+/// Each sequence goes through the same kernels as in the one-batch pass; its log-probs differ only where
+/// OpenBLAS blocks a product of fewer rows differently (≤ 2e-6 measured, `DataParallelTests`). Gradients
+/// also differ in summation order: the first share accumulates into the caller's gradients, every other
+/// share into private ones that are then added in.
 extension LlamaModel {
     /// The forward pass over the shares of `plan`; the log-probs come back in the full batch's order, and
     /// the plan is kept in `a` for the backward pass. Head gradients computed here (`targetWeights` with
