@@ -154,8 +154,12 @@ public final class ComputeEngine: Sendable {
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-                let job = Job.work(id: id, body: { context in
-                    continuation.resume(with: Result { try work(context) })
+                let job = Job.work(id: id, body: { [self] context in
+                    let result = Result { try work(context) }
+                    // Before the caller resumes: a client that reads /v1/model right after its step or
+                    // checkpoint load must see it (the loop's update after the job came too late, a race).
+                    publishSnapshot(context)
+                    continuation.resume(with: result)
                 }, fail: { error in continuation.resume(throwing: error) })
                 enqueue(job)
             }
@@ -233,16 +237,21 @@ public final class ComputeEngine: Sendable {
                 case .generate(let jobs):
                     decode(jobs, context: context)
                 }
-                let snapshot = Snapshot(step: context.step, mode: context.trainer?.config.mode, checkpoint: context.checkpoint,
-                                        policyVersion: context.policyVersion)
+                publishSnapshot(context)
                 state.withLock { s in
                     s.running = false
                     s.jobsDone += 1
-                    s.snapshot = snapshot
                 }
             }
             if state.withLock({ $0.status == .stopped }) { return }
         }
+    }
+
+    /// Copies what `/v1/model` reports from the context (engine thread only).
+    private func publishSnapshot(_ context: EngineContext) {
+        let snapshot = Snapshot(step: context.step, mode: context.trainer?.config.mode, checkpoint: context.checkpoint,
+                                policyVersion: context.policyVersion)
+        state.withLock { $0.snapshot = snapshot }
     }
 
     static func samples(_ requests: [GenerationRequest]) -> Int { requests.reduce(0) { $0 + $1.sampleCount } }

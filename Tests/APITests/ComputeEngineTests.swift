@@ -38,6 +38,18 @@ import Testing
         #expect(engine.status == .ready)
     }
 
+    /// What a job changed is in the snapshot (`/v1/model`) by the time its caller resumes: a client that reads
+    /// the model right after its step or checkpoint load sees it. (The engine used to publish the snapshot after
+    /// resuming the caller, which a live test caught as a rare stale `step`.)
+    @Test func aJobsEffectIsVisibleWhenItsCallerResumes() async throws {
+        let engine = TinyModel.engine()
+        defer { engine.stop() }
+        for i in 0..<300 {
+            try await engine.run { context in context.checkpoint = "c\(i)" }
+            #expect(engine.snapshot.checkpoint == "c\(i)")
+        }
+    }
+
     @Test func aFullQueueAnswers503WithRetryAfter() async throws {
         let engine = TinyModel.engine(limits: .init(queueCapacity: 2))
         defer { engine.stop() }
