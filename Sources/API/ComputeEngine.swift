@@ -118,6 +118,7 @@ public final class ComputeEngine: Sendable {
                 for job in failed { job.fail(Self.unavailable("the model failed to load")) }
                 return
             }
+            publishSnapshot(context)  // a loader may have restored trained state
             state.withLock { s in
                 s.info = context.info
                 if s.status == .loading { s.status = .ready }
@@ -235,9 +236,8 @@ public final class ComputeEngine: Sendable {
                 case .work(let body):
                     Self.currentJob.withValue(JobScope(engine: self, context: context)) { body(context) }
                 case .generate(let jobs):
-                    decode(jobs, context: context)
+                    decode(jobs, context: context)  // changes nothing the snapshot reports
                 }
-                publishSnapshot(context)
                 state.withLock { s in
                     s.running = false
                     s.jobsDone += 1
@@ -247,7 +247,8 @@ public final class ComputeEngine: Sendable {
         }
     }
 
-    /// Copies what `/v1/model` reports from the context (engine thread only).
+    /// Copies what `/v1/model` reports from the context (engine thread only): after loading, and after each
+    /// work job before its caller resumes (`run`).
     private func publishSnapshot(_ context: EngineContext) {
         let snapshot = Snapshot(step: context.step, mode: context.trainer?.config.mode, checkpoint: context.checkpoint,
                                 policyVersion: context.policyVersion)
