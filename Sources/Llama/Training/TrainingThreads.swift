@@ -63,14 +63,9 @@ enum TrainingThreads {
     /// thrown (in share order) is rethrown.
     static func shares(_ count: Int, _ body: (Int) throws -> Void) throws {
         let errors = Mutex<[Int: any Error]>([:])
-        singleThreadedBLAS {
-            withoutActuallyEscaping(body) { body in
-                nonisolated(unsafe) let body = body
-                DispatchQueue.concurrentPerform(iterations: count) { share in
-                    $withinShare.withValue(true) {
-                        do { try body(share) } catch { errors.withLock { $0[share] = error } }
-                    }
-                }
+        run(workers: count) { share in
+            $withinShare.withValue(true) {
+                do { try body(share) } catch { errors.withLock { $0[share] = error } }
             }
         }
         if let first = errors.withLock({ $0.min { $0.key < $1.key }?.value }) { throw first }
